@@ -1,0 +1,123 @@
+//! The APU frame counter (nesdev wiki: "APU Frame Counter"): a divider that
+//! clocks envelopes (quarter frames) and length counters (half frames) in a
+//! 4-step or 5-step sequence, and raises the frame IRQ in 4-step mode.
+
+/// What a frame-counter step clocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FrameClocks {
+    pub quarter: bool,
+    pub half: bool,
+}
+
+/// CPU cycles (since the sequence started) at which each step happens, NTSC.
+/// 4-step: quarter, half, quarter, (IRQ), half + IRQ, IRQ; the sequence restarts
+/// after the last entry. 5-step: quarter, half, quarter, nothing, half.
+const STEPS_4: [u32; 6] = [7457, 14913, 22371, 29828, 29829, 29830];
+const STEPS_5: [u32; 6] = [7457, 14913, 22371, 29829, 37281, 37282];
+
+#[derive(Debug, Clone)]
+pub struct FrameCounter {
+    five_step: bool,
+    irq_inhibit: bool,
+    pub(crate) irq_flag: bool,
+    /// CPU cycles since the sequence (re)started.
+    cycle: u32,
+    step: usize,
+    /// A $4017 write waiting to take effect, and the cycles left before it does.
+    pending: Option<(u8, u8)>,
+    /// Cycles during which a 5-step-mode write's immediate clock blocks another.
+    block_ticks: u8,
+}
+
+impl Default for FrameCounter {
+    fn default() -> Self {
+        let mut fc = FrameCounter {
+            five_step: false,
+            irq_inhibit: false,
+            irq_flag: false,
+            cycle: 0,
+            step: 0,
+            pending: None,
+            block_ticks: 0,
+        };
+        // "At power-on, it's as if $4017 was written with $00 a few cycles
+        // before the first instruction."
+        fc.pending = Some((0x00, 3));
+        fc
+    }
+}
+
+impl FrameCounter {
+    /// $4017 write. The new mode starts 3 or 4 CPU cycles later depending on
+    /// whether the write lands on an APU cycle; IRQ inhibit acts at once.
+    pub fn write(&mut self, value: u8, cpu_cycle: u64) {
+        self.irq_inhibit = value & 0x40 != 0;
+        if self.irq_inhibit {
+            self.irq_flag = false;
+        }
+        let delay = if cpu_cycle & 1 == 1 { 4 } else { 3 };
+        self.pending = Some((value, delay));
+    }
+
+    /// Reset: the last mode is written again ($4017 keeps its value), IRQ inhibit clears.
+    pub fn reset(&mut self) {
+        let value = if self.five_step { 0x80 } else { 0x00 };
+        self.irq_inhibit = false;
+        self.irq_flag = false;
+        self.pending = Some((value, 3));
+    }
+
+    /// One CPU cycle.
+    #[inline]
+    pub fn clock(&mut self) -> FrameClocks {
+        let mut clocks = FrameClocks::default();
+        self.cycle += 1;
+        let steps = if self.five_step { &STEPS_5 } else { &STEPS_4 };
+        if self.cycle == steps[self.step] {
+            clocks = self.run_step();
+            self.step += 1;
+            if self.step == 6 {
+                self.step = 0;
+                self.cycle = 0;
+            }
+        }
+        if let Some((value, delay)) = self.pending {
+            if delay <= 1 {
+                self.pending = None;
+                self.five_step = value & 0x80 != 0;
+                self.cycle = 0;
+                self.step = 0;
+                // Writing 5-step mode clocks everything immediately.
+                if self.five_step && self.block_ticks == 0 {
+                    clocks = FrameClocks { quarter: true, half: true };
+                    self.block_ticks = 2;
+                }
+            } else {
+                self.pending = Some((value, delay - 1));
+            }
+        }
+        if self.block_ticks > 0 {
+            self.block_ticks -= 1;
+        }
+        clocks
+    }
+
+    fn run_step(&mut self) -> FrameClocks {
+        let (quarter, half, irq) = match (self.five_step, self.step) {
+            (_, 0) | (_, 2) => (true, false, false),
+            (_, 1) => (true, true, false),
+            (false, 3) => (false, false, true),
+            (false, 4) => (true, true, true),
+            (false, 5) => (false, false, true),
+            (true, 4) => (true, true, false),
+            _ => (false, false, false),
+        };
+        if irq && !self.irq_inhibit {
+            self.irq_flag = true;
+        }
+        if self.block_ticks > 0 {
+            return FrameClocks::default();
+        }
+        FrameClocks { quarter, half }
+    }
+}

@@ -1,0 +1,245 @@
+//! The console's CPU address space and its clock (nesdev wiki: "CPU memory
+//! map", "Open bus behavior", "DMA").
+//!
+//! Catch-up clocking on a master clock of 12 ticks per CPU cycle (4 per PPU
+//! dot): each CPU access first runs the PPU up to the moment the access
+//! happens, performs it, then runs the PPU to the end of the cycle. Reads
+//! and writes fall at slightly different points of the cycle, which is what
+//! makes $2002 races and NMI timing come out dot-exact.
+
+use crate::apu::Apu;
+use crate::cart::Cartridge;
+use crate::controller::Controller;
+use crate::cpu::{Access, CpuBus};
+use crate::ppu::Ppu;
+
+/// Master-clock ticks per CPU cycle and per PPU dot (NTSC).
+const CPU_DIVIDER: u64 = 12;
+const PPU_DIVIDER: u64 = 4;
+/// Ticks of a read cycle before the access (a write's first half is 2 longer).
+const READ_SETUP: u64 = 5;
+const WRITE_SETUP: u64 = 7;
+/// Phase of the PPU clock against the CPU clock, in master ticks. With 2, a
+/// read sees the PPU after its first dot of the cycle and a write after two.
+const PPU_PHASE: u64 = 2;
+
+/// OAM DMA, one CPU cycle per state (nesdev: "DMA").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OamDma {
+    Idle,
+    /// The CPU is halted on its next read; the read is repeated.
+    Halt,
+    /// One more cycle to land the first read on a get cycle.
+    Align,
+    Get(u8),
+    Put(u8, u8),
+}
+
+/// Everything on the CPU's bus: RAM, PPU, APU, cartridge, controllers.
+#[derive(Debug, Clone)]
+pub struct Bus {
+    ram: Box<[u8; 0x800]>,
+    pub ppu: Ppu,
+    pub apu: Apu,
+    pub cart: Cartridge,
+    pub pads: [Controller; 2],
+    /// The last value on the CPU data bus (what unmapped reads return).
+    open_bus: u8,
+    master_clock: u64,
+    ppu_clock: u64,
+    /// CPU cycles since power-on.
+    cycle: u64,
+    oam_dma: OamDma,
+    oam_dma_page: u8,
+}
+
+impl Bus {
+    pub fn new(cart: Cartridge) -> Self {
+        Bus {
+            ram: Box::new([0; 0x800]),
+            ppu: Ppu::new(),
+            apu: Apu::new(),
+            cart,
+            pads: Default::default(),
+            open_bus: 0,
+            master_clock: 0,
+            ppu_clock: 0,
+            cycle: 0,
+            oam_dma: OamDma::Idle,
+            oam_dma_page: 0,
+        }
+    }
+
+    pub fn ram(&self) -> &[u8; 0x800] {
+        &self.ram
+    }
+
+    pub fn ram_mut(&mut self) -> &mut [u8; 0x800] {
+        &mut self.ram
+    }
+
+    /// CPU cycles since power-on, as the bus counts them.
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    /// Reset button: the PPU, APU and board reset; RAM and the clock carry on.
+    pub fn reset(&mut self) {
+        self.ppu.reset();
+        self.apu.reset();
+        self.cart.reset();
+        self.oam_dma = OamDma::Idle;
+    }
+
+    #[inline]
+    fn run_ppu(&mut self) {
+        let to = self.master_clock + PPU_PHASE;
+        while self.ppu_clock + PPU_DIVIDER <= to {
+            self.ppu.tick(&mut self.cart);
+            self.ppu_clock += PPU_DIVIDER;
+        }
+    }
+
+    /// The part of a cycle before the access: the APU (and boards) clock once.
+    #[inline]
+    fn begin_cycle(&mut self, setup: u64) {
+        self.cycle += 1;
+        self.master_clock += setup;
+        self.run_ppu();
+        self.apu.clock();
+    }
+
+    #[inline]
+    fn end_cycle(&mut self, setup: u64) {
+        self.master_clock += CPU_DIVIDER - setup;
+        self.run_ppu();
+    }
+
+    /// One complete read cycle (used by the CPU and by DMA).
+    #[inline]
+    fn cycle_read(&mut self, addr: u16) -> u8 {
+        self.begin_cycle(READ_SETUP);
+        let value = self.read_mem(addr);
+        self.end_cycle(READ_SETUP);
+        value
+    }
+
+    #[inline]
+    fn cycle_write(&mut self, addr: u16, value: u8) {
+        self.begin_cycle(WRITE_SETUP);
+        self.write_mem(addr, value);
+        self.end_cycle(WRITE_SETUP);
+    }
+
+    #[inline]
+    fn read_mem(&mut self, addr: u16) -> u8 {
+        let value = match addr {
+            0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)],
+            0x2000..=0x3FFF => self.ppu.read_register(addr, &mut self.cart),
+            // $4015 is inside the CPU: reading it does not drive the external
+            // data bus, so open bus keeps its value (bit 5 comes from it).
+            0x4015 => return self.apu.read_status() | (self.open_bus & 0x20),
+            // Controller ports drive bits 0-4; bits 5-7 are open bus.
+            0x4016 => (self.open_bus & 0xE0) | self.pads[0].read(),
+            0x4017 => (self.open_bus & 0xE0) | self.pads[1].read(),
+            0x4000..=0x401F => self.open_bus,
+            _ => self.cart.cpu_read(addr).unwrap_or(self.open_bus),
+        };
+        self.open_bus = value;
+        value
+    }
+
+    #[inline]
+    fn write_mem(&mut self, addr: u16, value: u8) {
+        self.open_bus = value;
+        match addr {
+            0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)] = value,
+            0x2000..=0x3FFF => self.ppu.write_register(addr, value, &mut self.cart),
+            0x4014 => {
+                self.oam_dma_page = value;
+                self.oam_dma = OamDma::Halt;
+            }
+            0x4016 => {
+                for pad in &mut self.pads {
+                    pad.write_strobe(value);
+                }
+            }
+            0x4000..=0x4017 => self.apu.write(addr, value, self.cycle),
+            0x4018..=0x401F => {}
+            _ => self.cart.cpu_write(addr, value, self.cycle),
+        }
+    }
+
+    /// Reads `addr` as the CPU would see it, with no side effect at all.
+    pub fn peek(&self, addr: u16) -> u8 {
+        match addr {
+            0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)],
+            0x2000..=0x3FFF => self.ppu.peek_register(addr),
+            0x4015 => self.apu.peek_status() | (self.open_bus & 0x20),
+            0x4016 => (self.open_bus & 0xE0) | self.pads[0].peek(),
+            0x4017 => (self.open_bus & 0xE0) | self.pads[1].peek(),
+            0x4000..=0x401F => self.open_bus,
+            _ => self.cart.cpu_read(addr).unwrap_or(self.open_bus),
+        }
+    }
+
+    /// A get cycle is one whose number is even: DMA reads only on those.
+    fn next_is_get_cycle(&self) -> bool {
+        (self.cycle + 1) & 1 == 0
+    }
+}
+
+impl CpuBus for Bus {
+    #[inline]
+    fn read(&mut self, addr: u16, _access: Access) -> u8 {
+        self.cycle_read(addr)
+    }
+
+    #[inline]
+    fn write(&mut self, addr: u16, value: u8, _access: Access) {
+        self.cycle_write(addr, value);
+    }
+
+    #[inline]
+    fn nmi_line(&self) -> bool {
+        self.ppu.nmi_line()
+    }
+
+    #[inline]
+    fn irq_line(&self) -> bool {
+        self.apu.irq() || self.cart.irq()
+    }
+
+    #[inline]
+    fn dma_pending(&self) -> bool {
+        self.oam_dma != OamDma::Idle
+    }
+
+    /// OAM DMA: a halt cycle (the CPU's read, repeated), an alignment cycle
+    /// if the next cycle is not a get cycle, then 256 get/put pairs copying
+    /// $XX00-$XXFF to $2004: 513 or 514 cycles in all.
+    fn dma_cycle(&mut self, addr: u16) -> bool {
+        match self.oam_dma {
+            OamDma::Idle => return false,
+            OamDma::Halt => {
+                self.cycle_read(addr);
+                self.oam_dma = if self.next_is_get_cycle() { OamDma::Get(0) } else { OamDma::Align };
+            }
+            OamDma::Align => {
+                self.cycle_read(addr);
+                self.oam_dma = OamDma::Get(0);
+            }
+            OamDma::Get(index) => {
+                let value = self.cycle_read(u16::from_le_bytes([index, self.oam_dma_page]));
+                self.oam_dma = OamDma::Put(index, value);
+            }
+            OamDma::Put(index, value) => {
+                self.begin_cycle(WRITE_SETUP);
+                self.ppu.dma_write_oam(value, &mut self.cart);
+                self.end_cycle(WRITE_SETUP);
+                self.oam_dma = if index == 0xFF { OamDma::Idle } else { OamDma::Get(index + 1) };
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,294 @@
+//! The cartridge: ROM, RAM, the bank tables a board programs, and the board.
+//!
+//! The CPU and PPU read cartridge memory through bank tables (`MemoryMap`)
+//! that the board sets when its registers are written, so the hot path is an
+//! index and never a call into board code. Boards are told about register
+//! writes, and, only if they ask for it, about PPU address-bus activity and
+//! CPU cycles (nesdev wiki: "Mapper", "Cartridge connector").
+
+mod header;
+
+pub use header::{Header, HeaderFormat, Mirroring, Region, RomError, HEADER_LEN};
+
+use crate::mapper::{Board, Mapper};
+
+/// Size of one PRG bank slot in the CPU map ($6000-$FFFF in 8 KiB slots).
+pub const PRG_SLOT: usize = 0x2000;
+/// Size of one CHR bank slot in the PPU map ($0000-$1FFF in 1 KiB slots).
+pub const CHR_SLOT: usize = 0x400;
+
+/// What one 8 KiB CPU slot maps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrgTarget {
+    /// Nothing answers: reads see CPU open bus.
+    Open,
+    Rom(u32),
+    /// PRG RAM at this offset; `writable` false models write-protect.
+    Ram { offset: u32, writable: bool },
+}
+
+/// The bank tables a board programs, and the flags that say which hooks it needs.
+#[derive(Debug, Clone)]
+pub struct MemoryMap {
+    /// Slots for $6000, $8000, $A000, $C000, $E000 (index = (addr >> 13) - 3).
+    pub prg: [PrgTarget; 5],
+    /// Byte offsets into CHR memory for each 1 KiB of $0000-$1FFF.
+    pub chr: [u32; 8],
+    /// Byte offsets into VRAM (CIRAM plus four-screen RAM) for $2000-$2FFF.
+    pub nametables: [u32; 4],
+    pub prg_rom_len: usize,
+    pub prg_ram_len: usize,
+    pub chr_len: usize,
+    pub chr_writable: bool,
+    /// CPU cycle of the access being made (boards with write quirks read it).
+    pub cpu_cycle: u64,
+}
+
+impl MemoryMap {
+    /// Maps 8 KiB PRG ROM bank `bank` (wrapping to the ROM size) at `addr`.
+    pub fn map_prg_8k(&mut self, addr: u16, bank: usize) {
+        let banks = (self.prg_rom_len / PRG_SLOT).max(1);
+        self.prg[prg_index(addr)] = PrgTarget::Rom(((bank % banks) * PRG_SLOT) as u32);
+    }
+
+    /// Maps a 16 KiB PRG ROM bank at `addr` ($8000 or $C000).
+    pub fn map_prg_16k(&mut self, addr: u16, bank: usize) {
+        self.map_prg_8k(addr, bank * 2);
+        self.map_prg_8k(addr + 0x2000, bank * 2 + 1);
+    }
+
+    /// Maps a 32 KiB PRG ROM bank at $8000.
+    pub fn map_prg_32k(&mut self, bank: usize) {
+        self.map_prg_16k(0x8000, bank * 2);
+        self.map_prg_16k(0xC000, bank * 2 + 1);
+    }
+
+    /// Maps 8 KiB of PRG RAM bank `bank` at $6000, or open bus if there is none.
+    pub fn map_prg_ram(&mut self, bank: usize, enabled: bool, writable: bool) {
+        let banks = self.prg_ram_len / PRG_SLOT;
+        self.prg[0] = if enabled && banks > 0 {
+            PrgTarget::Ram { offset: ((bank % banks) * PRG_SLOT) as u32, writable }
+        } else {
+            PrgTarget::Open
+        };
+    }
+
+    /// Maps a 1 KiB CHR bank at PPU slot `slot` (0-7).
+    pub fn map_chr_1k(&mut self, slot: usize, bank: usize) {
+        let banks = (self.chr_len / CHR_SLOT).max(1);
+        self.chr[slot] = ((bank % banks) * CHR_SLOT) as u32;
+    }
+
+    /// Maps a 4 KiB CHR bank at $0000 (`half` 0) or $1000 (`half` 1).
+    pub fn map_chr_4k(&mut self, half: usize, bank: usize) {
+        for i in 0..4 {
+            self.map_chr_1k(half * 4 + i, bank * 4 + i);
+        }
+    }
+
+    /// Maps an 8 KiB CHR bank at $0000.
+    pub fn map_chr_8k(&mut self, bank: usize) {
+        self.map_chr_4k(0, bank * 2);
+        self.map_chr_4k(1, bank * 2 + 1);
+    }
+
+    /// Wires the nametables as `mirroring` says.
+    pub fn set_mirroring(&mut self, mirroring: Mirroring) {
+        let pages: [u32; 4] = match mirroring {
+            Mirroring::Horizontal => [0, 0, 1, 1],
+            Mirroring::Vertical => [0, 1, 0, 1],
+            Mirroring::SingleScreenLow => [0, 0, 0, 0],
+            Mirroring::SingleScreenHigh => [1, 1, 1, 1],
+            Mirroring::FourScreen => [0, 1, 2, 3],
+        };
+        self.nametables = pages.map(|p| p * 0x400);
+    }
+}
+
+fn prg_index(addr: u16) -> usize {
+    (usize::from(addr) >> 13).saturating_sub(3)
+}
+
+/// A loaded cartridge: its memory, its bank tables and its board.
+#[derive(Debug, Clone)]
+pub struct Cartridge {
+    header: Header,
+    prg_rom: Vec<u8>,
+    prg_ram: Vec<u8>,
+    chr: Vec<u8>,
+    /// 2 KiB of console CIRAM, plus 2 KiB more for four-screen boards.
+    vram: Box<[u8; 0x1000]>,
+    map: MemoryMap,
+    board: Board,
+    /// Bytes after the last declared ROM byte (kept for the user's information).
+    trailing_bytes: usize,
+}
+
+impl Cartridge {
+    /// Parses an iNES / NES 2.0 image and builds its board.
+    pub fn from_ines(bytes: &[u8]) -> Result<Self, RomError> {
+        let header = Header::parse(bytes)?;
+        let prg_start = header.prg_offset();
+        let chr_start = prg_start + header.prg_rom_len;
+        let prg_rom = bytes[prg_start..chr_start].to_vec();
+        let chr_rom = &bytes[chr_start..chr_start + header.chr_rom_len];
+        let (chr, chr_writable) = if chr_rom.is_empty() {
+            (vec![0; header.chr_ram_len.max(0x2000)], true)
+        } else {
+            (chr_rom.to_vec(), false)
+        };
+        let mut prg_ram = vec![0; header.prg_ram_len + header.prg_nvram_len];
+        if header.trainer {
+            // The trainer is loaded at $7000 (nesdev "INES": "512-byte trainer at $7000-$71FF").
+            if prg_ram.len() < 0x2000 {
+                prg_ram.resize(0x2000, 0);
+            }
+            prg_ram[0x1000..0x1200].copy_from_slice(&bytes[HEADER_LEN..HEADER_LEN + 512]);
+        }
+        let mut map = MemoryMap {
+            prg: [PrgTarget::Open; 5],
+            chr: [0; 8],
+            nametables: [0; 4],
+            prg_rom_len: prg_rom.len(),
+            prg_ram_len: prg_ram.len(),
+            chr_len: chr.len(),
+            chr_writable,
+            cpu_cycle: 0,
+        };
+        map.set_mirroring(header.mirroring);
+        map.map_prg_ram(0, true, true);
+        map.map_chr_8k(0);
+        let board = Board::new(&header, &mut map)?;
+        let trailing_bytes = bytes.len() - header.file_len();
+        Ok(Cartridge {
+            header,
+            prg_rom,
+            prg_ram,
+            chr,
+            vram: Box::new([0; 0x1000]),
+            map,
+            board,
+            trailing_bytes,
+        })
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Bytes past the end of the declared ROM data (0 for a well-formed file).
+    pub fn trailing_bytes(&self) -> usize {
+        self.trailing_bytes
+    }
+
+    pub fn board(&self) -> &Board {
+        &self.board
+    }
+
+    /// Puts the board back in its power-on state (keeps RAM contents).
+    pub fn reset(&mut self) {
+        self.board.reset(&mut self.map);
+    }
+
+    /// CPU read of $4020-$FFFF; `None` means nothing drove the bus (open bus).
+    #[inline]
+    pub fn cpu_read(&self, addr: u16) -> Option<u8> {
+        if addr < 0x6000 {
+            return None;
+        }
+        match self.map.prg[prg_index(addr)] {
+            PrgTarget::Rom(base) => Some(self.prg_rom[base as usize + usize::from(addr & 0x1FFF)]),
+            PrgTarget::Ram { offset, .. } => Some(self.prg_ram[offset as usize + usize::from(addr & 0x1FFF)]),
+            PrgTarget::Open => None,
+        }
+    }
+
+    /// CPU write of $4020-$FFFF: RAM takes it, and the board sees it.
+    #[inline]
+    pub fn cpu_write(&mut self, addr: u16, value: u8, cpu_cycle: u64) {
+        if addr >= 0x6000
+            && let PrgTarget::Ram { offset, writable: true } = self.map.prg[prg_index(addr)]
+        {
+            self.prg_ram[offset as usize + usize::from(addr & 0x1FFF)] = value;
+        }
+        if addr >= 0x8000 || self.board.sees_low_writes() {
+            // Boards with bus conflicts see the AND of the CPU's value and the ROM's.
+            let value = if self.board.has_bus_conflicts() {
+                value & self.cpu_read(addr).unwrap_or(0xFF)
+            } else {
+                value
+            };
+            self.map.cpu_cycle = cpu_cycle;
+            self.board.cpu_write(addr, value, &mut self.map);
+        }
+    }
+
+    /// PPU read of $0000-$2FFF (pattern tables and nametables).
+    #[inline]
+    pub fn ppu_read(&mut self, addr: u16) -> u8 {
+        if self.board.watches_ppu_bus() {
+            self.board.ppu_bus(addr, &mut self.map);
+        }
+        self.ppu_peek(addr)
+    }
+
+    /// PPU read without side effects (debugger, tests).
+    #[inline]
+    pub fn ppu_peek(&self, addr: u16) -> u8 {
+        let addr = usize::from(addr & 0x3FFF);
+        if addr < 0x2000 {
+            self.chr[self.map.chr[addr >> 10] as usize + (addr & 0x3FF)]
+        } else {
+            self.vram[self.map.nametables[(addr >> 10) & 3] as usize + (addr & 0x3FF)]
+        }
+    }
+
+    /// PPU write of $0000-$2FFF.
+    #[inline]
+    pub fn ppu_write(&mut self, addr: u16, value: u8) {
+        if self.board.watches_ppu_bus() {
+            self.board.ppu_bus(addr, &mut self.map);
+        }
+        let addr = usize::from(addr & 0x3FFF);
+        if addr < 0x2000 {
+            if self.map.chr_writable {
+                self.chr[self.map.chr[addr >> 10] as usize + (addr & 0x3FF)] = value;
+            }
+        } else {
+            self.vram[self.map.nametables[(addr >> 10) & 3] as usize + (addr & 0x3FF)] = value;
+        }
+    }
+
+    /// Tells an interested board that the PPU put `addr` on its bus without reading.
+    #[inline]
+    pub fn ppu_address(&mut self, addr: u16) {
+        if self.board.watches_ppu_bus() {
+            self.board.ppu_bus(addr, &mut self.map);
+        }
+    }
+
+    /// The board's IRQ output (level, active high here).
+    #[inline]
+    pub fn irq(&self) -> bool {
+        self.board.irq()
+    }
+
+    /// The battery-backed RAM, if the cartridge has a battery.
+    pub fn battery_ram(&self) -> Option<&[u8]> {
+        self.header.battery.then_some(&self.prg_ram[..])
+    }
+
+    /// All PRG RAM (work and battery).
+    pub fn prg_ram(&self) -> &[u8] {
+        &self.prg_ram
+    }
+
+    pub fn prg_ram_mut(&mut self) -> &mut [u8] {
+        &mut self.prg_ram
+    }
+
+    /// The current bank tables (for the debugger and tests).
+    pub fn memory_map(&self) -> &MemoryMap {
+        &self.map
+    }
+}

@@ -1,0 +1,124 @@
+//! The whole machine: CPU plus everything on its bus.
+
+use crate::bus::Bus;
+use crate::cart::{Cartridge, RomError};
+use crate::cpu::{disasm, Cpu};
+use crate::ppu::{HEIGHT, WIDTH};
+
+/// A NES with a cartridge inserted and powered on.
+#[derive(Debug, Clone)]
+pub struct Nes {
+    cpu: Cpu,
+    bus: Bus,
+}
+
+impl Nes {
+    /// Inserts the cartridge and powers the console on.
+    pub fn new(cart: Cartridge) -> Self {
+        let mut bus = Bus::new(cart);
+        let mut cpu = Cpu::new();
+        cpu.power_on(&mut bus);
+        Nes { cpu, bus }
+    }
+
+    /// Parses an iNES image and powers on with it.
+    pub fn from_ines(bytes: &[u8]) -> Result<Self, RomError> {
+        Ok(Self::new(Cartridge::from_ines(bytes)?))
+    }
+
+    /// Runs until the PPU starts the next frame; the frame buffer then holds
+    /// the frame just finished.
+    pub fn run_frame(&mut self) {
+        let frame = self.bus.ppu.frame_count();
+        while self.bus.ppu.frame_count() == frame {
+            self.cpu.step(&mut self.bus);
+        }
+    }
+
+    /// Runs one CPU instruction (or one cycle while jammed).
+    pub fn step_instruction(&mut self) {
+        self.cpu.step(&mut self.bus);
+    }
+
+    /// The reset button.
+    pub fn reset(&mut self) {
+        self.bus.reset();
+        self.cpu.reset(&mut self.bus);
+    }
+
+    /// Switches the console off and on again (cartridge RAM is kept, as a battery would).
+    pub fn power_cycle(&mut self) {
+        let mut cart = self.bus.cart.clone();
+        cart.reset();
+        *self = Nes::new(cart);
+    }
+
+    /// Sets the buttons held on controller `port` (0 or 1).
+    pub fn set_buttons(&mut self, port: usize, buttons: u8) {
+        self.bus.pads[port].buttons = buttons;
+    }
+
+    /// Reads the CPU address space without side effects.
+    pub fn peek(&self, addr: u16) -> u8 {
+        self.bus.peek(addr)
+    }
+
+    /// Palette indices (bits 0-5) and emphasis (bits 6-8) of the last frame.
+    pub fn frame_buffer(&self) -> &[u16; WIDTH * HEIGHT] {
+        self.bus.ppu.frame_buffer()
+    }
+
+    /// A 64-bit FNV-1a hash of the frame buffer.
+    pub fn frame_hash(&self) -> u64 {
+        let mut hash: u64 = 0xCBF2_9CE4_8422_2325;
+        for &px in self.frame_buffer().iter() {
+            for byte in px.to_le_bytes() {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01B3);
+            }
+        }
+        hash
+    }
+
+    pub fn frame_count(&self) -> u64 {
+        self.bus.ppu.frame_count()
+    }
+
+    pub fn cpu(&self) -> &Cpu {
+        &self.cpu
+    }
+
+    pub fn cpu_mut(&mut self) -> &mut Cpu {
+        &mut self.cpu
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    pub fn bus_mut(&mut self) -> &mut Bus {
+        &mut self.bus
+    }
+
+    /// The CPU state before the next instruction, in nestest.log's layout:
+    /// `PC  bytes  disassembly  A:.. X:.. Y:.. P:.. SP:.. PPU:sl,dot CYC:n`.
+    pub fn trace_line(&self) -> String {
+        let cpu = &self.cpu;
+        let (text, len) = disasm::disassemble(cpu.pc, |a| self.peek(a));
+        let bytes: Vec<String> = (0..len).map(|i| format!("{:02X}", self.peek(cpu.pc.wrapping_add(i)))).collect();
+        format!(
+            "{:04X}  {:<8}  {:<31} A:{:02X} X:{:02X} Y:{:02X} P:{:02X} SP:{:02X} PPU:{:>3},{:>3} CYC:{}",
+            cpu.pc,
+            bytes.join(" "),
+            text,
+            cpu.a,
+            cpu.x,
+            cpu.y,
+            cpu.p,
+            cpu.s,
+            self.bus.ppu.scanline(),
+            self.bus.ppu.dot(),
+            cpu.cycles
+        )
+    }
+}

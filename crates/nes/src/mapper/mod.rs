@@ -1,0 +1,151 @@
+//! Cartridge boards, one file per iNES mapper number (nesdev wiki: "Mapper").
+//!
+//! A board is told about CPU writes to cartridge space and programs the
+//! [`MemoryMap`] bank tables; reads never call board code. Boards that watch
+//! the PPU address bus (MMC2's latches, MMC3's A12 counter) say so, and only
+//! they pay for the hook.
+//!
+//! Adding a board: write `mNNN_name.rs` implementing [`Mapper`], then add one
+//! line to the `boards!` table below.
+
+mod m000_nrom;
+mod m001_mmc1;
+mod m002_uxrom;
+mod m003_cnrom;
+mod m007_axrom;
+
+use crate::cart::{Header, MemoryMap, RomError};
+
+/// What every board implements. Defaults describe a board with no extras.
+pub trait Mapper {
+    /// Sets the power-on (and reset) bank layout.
+    fn reset(&mut self, map: &mut MemoryMap);
+    /// A CPU write to $8000-$FFFF (or $4020-$7FFF where `sees_low_writes`).
+    fn cpu_write(&mut self, addr: u16, value: u8, map: &mut MemoryMap);
+    /// True when `ppu_bus` must be called for every PPU address-bus access.
+    fn watches_ppu_bus(&self) -> bool {
+        false
+    }
+    /// The PPU put `addr` on its address bus.
+    fn ppu_bus(&mut self, _addr: u16, _map: &mut MemoryMap) {}
+    /// The board's IRQ output.
+    fn irq(&self) -> bool {
+        false
+    }
+    /// Writes are ANDed with the ROM byte at the address (discrete-logic boards).
+    fn has_bus_conflicts(&self) -> bool {
+        false
+    }
+    /// The board has registers below $8000.
+    fn sees_low_writes(&self) -> bool {
+        false
+    }
+}
+
+macro_rules! boards {
+    ($($variant:ident($ty:ty) = $($num:literal)|+;)*) => {
+        /// The board on a cartridge: an enum so the hot path dispatches statically.
+        #[derive(Debug, Clone)]
+        pub enum Board {
+            $($variant($ty),)*
+        }
+
+        /// iNES mapper numbers this core runs, for error messages.
+        pub const SUPPORTED_MAPPERS: &str = concat!($($(stringify!($num), " "),+),*);
+
+        impl Board {
+            /// Builds the board named by the header and sets its power-on banks.
+            pub fn new(header: &Header, map: &mut MemoryMap) -> Result<Self, RomError> {
+                let mut board = match header.mapper {
+                    $($($num)|+ => Board::$variant(<$ty>::new(header)?),)*
+                    mapper => {
+                        return Err(RomError::UnsupportedMapper {
+                            mapper,
+                            supported: SUPPORTED_MAPPERS.trim_end(),
+                        })
+                    }
+                };
+                board.reset(map);
+                Ok(board)
+            }
+
+            /// The board's name, as the nesdev wiki gives it.
+            pub fn name(&self) -> &'static str {
+                match self { $(Board::$variant(_) => stringify!($variant),)* }
+            }
+        }
+
+        impl Mapper for Board {
+            #[inline]
+            fn reset(&mut self, map: &mut MemoryMap) {
+                match self { $(Board::$variant(b) => b.reset(map),)* }
+            }
+            #[inline]
+            fn cpu_write(&mut self, addr: u16, value: u8, map: &mut MemoryMap) {
+                match self { $(Board::$variant(b) => b.cpu_write(addr, value, map),)* }
+            }
+            #[inline]
+            fn watches_ppu_bus(&self) -> bool {
+                match self { $(Board::$variant(b) => b.watches_ppu_bus(),)* }
+            }
+            #[inline]
+            fn ppu_bus(&mut self, addr: u16, map: &mut MemoryMap) {
+                match self { $(Board::$variant(b) => b.ppu_bus(addr, map),)* }
+            }
+            #[inline]
+            fn irq(&self) -> bool {
+                match self { $(Board::$variant(b) => b.irq(),)* }
+            }
+            #[inline]
+            fn has_bus_conflicts(&self) -> bool {
+                match self { $(Board::$variant(b) => b.has_bus_conflicts(),)* }
+            }
+            #[inline]
+            fn sees_low_writes(&self) -> bool {
+                match self { $(Board::$variant(b) => b.sees_low_writes(),)* }
+            }
+        }
+    };
+}
+
+boards! {
+    Nrom(m000_nrom::Nrom) = 0;
+    Mmc1(m001_mmc1::Mmc1) = 1;
+    Uxrom(m002_uxrom::Uxrom) = 2;
+    Cnrom(m003_cnrom::Cnrom) = 3;
+    Axrom(m007_axrom::Axrom) = 7;
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use crate::cart::Cartridge;
+
+    /// An iNES image whose every 8 KiB PRG bank and 1 KiB CHR bank starts
+    /// with its own bank number, so tests can see what is mapped where.
+    pub fn numbered_rom(mapper: u8, prg_16k: u8, chr_8k: u8, flags6: u8) -> Cartridge {
+        let mut rom = vec![b'N', b'E', b'S', 0x1A, prg_16k, chr_8k, flags6 | (mapper << 4), mapper & 0xF0];
+        rom.resize(16, 0);
+        for bank in 0..usize::from(prg_16k) * 2 {
+            let mut b = vec![0u8; 0x2000];
+            b[0] = bank as u8;
+            b[0x1FFF] = bank as u8;
+            rom.extend(b);
+        }
+        for bank in 0..usize::from(chr_8k) * 8 {
+            let mut b = vec![0u8; 0x400];
+            b[0] = bank as u8;
+            rom.extend(b);
+        }
+        Cartridge::from_ines(&rom).expect("test ROM")
+    }
+
+    /// The 8 KiB PRG bank number seen at `addr`.
+    pub fn prg_bank(cart: &Cartridge, addr: u16) -> u8 {
+        cart.cpu_read(addr & 0xE000).unwrap()
+    }
+
+    /// The 1 KiB CHR bank number seen at `addr`.
+    pub fn chr_bank(cart: &Cartridge, addr: u16) -> u8 {
+        cart.ppu_peek(addr & 0x1C00)
+    }
+}

@@ -1,0 +1,340 @@
+//! The 2C02 PPU, dot by dot (nesdev wiki: "PPU rendering", "PPU frame timing",
+//! "PPU scrolling", "PPU sprite evaluation").
+//!
+//! 341 dots x 262 scanlines; `tick` advances one dot and then does that dot's
+//! work, so `(scanline, dot)` always names the dot last executed. The frame
+//! is emitted as palette indices with the emphasis bits above them.
+
+mod background;
+pub mod palette;
+mod registers;
+mod sprites;
+
+use crate::cart::Cartridge;
+
+pub const WIDTH: usize = 256;
+pub const HEIGHT: usize = 240;
+pub const DOTS_PER_LINE: u16 = 341;
+/// First line of vertical blank: the VBL flag is set at its dot 1.
+pub const VBLANK_LINE: u16 = 241;
+/// The pre-render line (also called line -1).
+pub const PRERENDER_LINE: u16 = 261;
+/// Approximate length of an NTSC frame in CPU cycles (for open-bus decay).
+const OPEN_BUS_DECAY_FRAMES: u64 = 36;
+
+// PPUCTRL ($2000) bits.
+const CTRL_INCREMENT_32: u8 = 0x04;
+const CTRL_SPRITE_TABLE: u8 = 0x08;
+const CTRL_BG_TABLE: u8 = 0x10;
+const CTRL_SPRITE_8X16: u8 = 0x20;
+const CTRL_NMI: u8 = 0x80;
+// PPUMASK ($2001) bits.
+const MASK_GREYSCALE: u8 = 0x01;
+const MASK_BG_LEFT: u8 = 0x02;
+const MASK_SPRITES_LEFT: u8 = 0x04;
+const MASK_BG: u8 = 0x08;
+const MASK_SPRITES: u8 = 0x10;
+// PPUSTATUS ($2002) bits.
+const STATUS_OVERFLOW: u8 = 0x20;
+const STATUS_SPRITE0: u8 = 0x40;
+const STATUS_VBLANK: u8 = 0x80;
+
+/// The PPU: registers, rendering pipeline and output. Plain data.
+#[derive(Debug, Clone)]
+pub struct Ppu {
+    // Registers.
+    ctrl: u8,
+    mask: u8,
+    status: u8,
+    oam_addr: u8,
+    /// v: current VRAM address, 15 bits.
+    vram_addr: u16,
+    /// t: temporary VRAM address (top-left of the screen), 15 bits.
+    temp_addr: u16,
+    /// x: fine X scroll, 3 bits.
+    fine_x: u8,
+    /// w: first/second write toggle of $2005/$2006.
+    write_toggle: bool,
+    /// The $2007 read buffer.
+    read_buffer: u8,
+    /// The I/O data latch that open-bus reads return, with per-bit refresh times.
+    io_latch: u8,
+    latch_refreshed: [u64; 8],
+
+    // Timing.
+    scanline: u16,
+    dot: u16,
+    frame: u64,
+    odd_frame: bool,
+    /// Rendering enable as the pipeline sees it (PPUMASK takes a dot to apply).
+    rendering: bool,
+    /// A $2002 read one dot before VBL prevents the flag for this frame.
+    suppress_vblank: bool,
+    /// After a reset the PPU ignores some register writes until the pre-render line.
+    warming_up: bool,
+
+    // Background pipeline.
+    nt_latch: u8,
+    at_latch: u8,
+    pattern_lo_latch: u8,
+    pattern_hi_latch: u8,
+    bg_lo: u16,
+    bg_hi: u16,
+    attr_lo: u16,
+    attr_hi: u16,
+
+    // Sprites.
+    oam: [u8; 256],
+    sprites: sprites::SpriteUnit,
+
+    palette: [u8; 32],
+    frame_buffer: Box<[u16; WIDTH * HEIGHT]>,
+}
+
+impl Default for Ppu {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Ppu {
+    pub fn new() -> Self {
+        Ppu {
+            ctrl: 0,
+            mask: 0,
+            status: 0,
+            oam_addr: 0,
+            vram_addr: 0,
+            temp_addr: 0,
+            fine_x: 0,
+            write_toggle: false,
+            read_buffer: 0,
+            io_latch: 0,
+            latch_refreshed: [0; 8],
+            scanline: 0,
+            dot: 0,
+            frame: 0,
+            odd_frame: false,
+            rendering: false,
+            suppress_vblank: false,
+            warming_up: false,
+            nt_latch: 0,
+            at_latch: 0,
+            pattern_lo_latch: 0,
+            pattern_hi_latch: 0,
+            bg_lo: 0,
+            bg_hi: 0,
+            attr_lo: 0,
+            attr_hi: 0,
+            oam: [0; 256],
+            sprites: sprites::SpriteUnit::default(),
+            palette: palette::POWER_ON_PALETTE,
+            frame_buffer: Box::new([0; WIDTH * HEIGHT]),
+        }
+    }
+
+    /// Reset button: the PPU clears its control registers and, until the end
+    /// of the next vertical blank, ignores writes to $2000/$2001/$2005/$2006.
+    pub fn reset(&mut self) {
+        self.ctrl = 0;
+        self.mask = 0;
+        self.write_toggle = false;
+        self.read_buffer = 0;
+        self.fine_x = 0;
+        self.temp_addr = 0;
+        self.rendering = false;
+        self.warming_up = true;
+    }
+
+    /// The NMI output: VBL flag AND the NMI enable bit.
+    #[inline]
+    pub fn nmi_line(&self) -> bool {
+        self.status & STATUS_VBLANK != 0 && self.ctrl & CTRL_NMI != 0
+    }
+
+    /// The last finished frame: 256x240 palette indices, emphasis in bits 6-8.
+    pub fn frame_buffer(&self) -> &[u16; WIDTH * HEIGHT] {
+        &self.frame_buffer
+    }
+
+    /// Frames started since power-on.
+    pub fn frame_count(&self) -> u64 {
+        self.frame
+    }
+
+    pub fn scanline(&self) -> u16 {
+        self.scanline
+    }
+
+    pub fn dot(&self) -> u16 {
+        self.dot
+    }
+
+    /// Object attribute memory, for the debugger.
+    pub fn oam(&self) -> &[u8; 256] {
+        &self.oam
+    }
+
+    /// Palette RAM, for the debugger.
+    pub fn palette_ram(&self) -> &[u8; 32] {
+        &self.palette
+    }
+
+    /// Writes one byte of OAM through $2004, as OAM DMA does.
+    #[inline]
+    pub fn dma_write_oam(&mut self, value: u8, cart: &mut Cartridge) {
+        self.write_register(0x2004, value, cart);
+    }
+
+    #[inline]
+    fn rendering_line(&self) -> bool {
+        self.scanline < HEIGHT as u16 || self.scanline == PRERENDER_LINE
+    }
+
+    /// Advances one dot and does that dot's work.
+    #[inline]
+    pub fn tick(&mut self, cart: &mut Cartridge) {
+        self.dot += 1;
+        if self.dot == DOTS_PER_LINE {
+            self.dot = 0;
+            self.scanline += 1;
+            if self.scanline > PRERENDER_LINE {
+                self.scanline = 0;
+                self.frame += 1;
+                self.odd_frame = !self.odd_frame;
+            }
+        }
+        // A PPUMASK write reaches the rendering pipeline one dot later.
+        let rendering = self.rendering;
+        self.rendering = self.mask & (MASK_BG | MASK_SPRITES) != 0;
+
+        match self.scanline {
+            0..=239 => {
+                if rendering {
+                    self.render_dot(cart, true);
+                } else if (1..=256).contains(&self.dot) {
+                    self.output_backdrop();
+                }
+            }
+            VBLANK_LINE => {
+                if self.dot == 1 {
+                    if !self.suppress_vblank {
+                        self.status |= STATUS_VBLANK;
+                    }
+                    self.suppress_vblank = false;
+                }
+            }
+            PRERENDER_LINE => {
+                if self.dot == 1 {
+                    // End of vertical blank: VBL, sprite 0 hit and overflow clear.
+                    self.status &= !(STATUS_VBLANK | STATUS_SPRITE0 | STATUS_OVERFLOW);
+                    self.warming_up = false;
+                }
+                if rendering {
+                    self.render_dot(cart, false);
+                    // "The skipped tick is implemented by jumping directly from
+                    // (339, 261) to (0, 0)" on odd frames when rendering is enabled.
+                    if self.dot == 339 && self.odd_frame {
+                        self.dot = 340;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The rendering work of one dot on a visible or pre-render line.
+    #[inline]
+    fn render_dot(&mut self, cart: &mut Cartridge, visible: bool) {
+        let dot = self.dot;
+        if visible {
+            self.evaluate_sprites(dot);
+            if (1..=256).contains(&dot) {
+                // The pixel uses the shifters as they are after this dot's shift.
+                if dot >= 2 {
+                    self.shift_background();
+                }
+                self.output_pixel(usize::from(dot - 1));
+                self.background_fetch(cart, dot);
+                return;
+            }
+        }
+        match dot {
+            2..=256 => {
+                self.shift_background();
+                self.background_fetch(cart, dot);
+            }
+            1 => self.background_fetch(cart, dot),
+            257..=320 => {
+                self.shift_and_reload_at_257(dot);
+                if dot == 257 {
+                    self.copy_horizontal_scroll();
+                }
+                if self.scanline == PRERENDER_LINE && (280..=304).contains(&dot) {
+                    self.copy_vertical_scroll();
+                }
+                self.oam_addr = 0;
+                self.fetch_sprite_dot(cart, dot, visible);
+            }
+            321..=337 => {
+                if dot >= 322 {
+                    self.shift_background();
+                }
+                self.background_fetch(cart, dot);
+            }
+            339 => {
+                // The second of two unused nametable fetches that end the line
+                // (the first is made at dot 337 by the fetch schedule; MMC5 counts them).
+                let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+            }
+            _ => {}
+        }
+    }
+
+    /// Backdrop while rendering is off: colour 0, or the colour v points at
+    /// when v is inside the palette (the "background palette hack").
+    fn output_backdrop(&mut self) {
+        let x = usize::from(self.dot - 1);
+        let entry = if self.vram_addr & 0x3F00 == 0x3F00 { self.vram_addr as u8 & 0x1F } else { 0 };
+        let colour = self.palette[palette::mirror(entry)];
+        self.put_pixel(x, colour);
+    }
+
+    #[inline]
+    fn output_pixel(&mut self, x: usize) {
+        let bg = if self.mask & MASK_BG != 0 && (x >= 8 || self.mask & MASK_BG_LEFT != 0) {
+            self.background_pixel()
+        } else {
+            0
+        };
+        let sprite = if self.mask & MASK_SPRITES != 0 && (x >= 8 || self.mask & MASK_SPRITES_LEFT != 0) {
+            self.sprites.line[x]
+        } else {
+            0
+        };
+        let entry = if sprite & sprites::PIXEL != 0 {
+            if bg & 0x03 != 0 && sprite & sprites::SPRITE_ZERO != 0 && x != 255 {
+                self.status |= STATUS_SPRITE0;
+            }
+            if bg & 0x03 != 0 && sprite & sprites::BEHIND != 0 {
+                bg
+            } else {
+                0x10 | (sprite & 0x0F)
+            }
+        } else {
+            bg
+        };
+        let colour = self.palette[palette::mirror(if entry & 0x03 == 0 { 0 } else { entry })];
+        self.put_pixel(x, colour);
+    }
+
+    #[inline]
+    fn put_pixel(&mut self, x: usize, colour: u8) {
+        let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
+        let emphasis = u16::from(self.mask >> 5) << 6;
+        self.frame_buffer[usize::from(self.scanline) * WIDTH + x] = u16::from(colour & grey) | emphasis;
+    }
+}
+
+#[cfg(test)]
+mod tests;

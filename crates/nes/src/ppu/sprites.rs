@@ -1,0 +1,261 @@
+//! Sprites (nesdev wiki: "PPU sprite evaluation", "PPU OAM", "Sprite overflow games").
+//!
+//! Dots 1-64 clear secondary OAM; dots 65-256 evaluate primary OAM, reading on
+//! odd dots and acting on even ones, including the hardware's diagonal scan
+//! after eight sprites are found (the sprite overflow bug); dots 257-320 fetch
+//! the eight sprites' patterns. After the fetches the next line's sprite
+//! pixels are laid out once into a 256-entry buffer: what the eight sprite
+//! shifters would produce, since nothing they hold can change mid-line.
+
+use super::{Ppu, CTRL_SPRITE_8X16, CTRL_SPRITE_TABLE, PRERENDER_LINE, STATUS_OVERFLOW};
+use crate::cart::Cartridge;
+
+/// Line-buffer entry bits: 2-bit pattern value (0 = transparent) ...
+pub(super) const PIXEL: u8 = 0x03;
+/// ... palette in bits 2-3, behind-background priority ...
+pub(super) const BEHIND: u8 = 0x20;
+/// ... and "this pixel is sprite 0's".
+pub(super) const SPRITE_ZERO: u8 = 0x40;
+
+/// One of the eight sprite slots loaded during dots 257-320.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    y: u8,
+    tile: u8,
+    attr: u8,
+    x: u8,
+    pattern_lo: u8,
+    pattern_hi: u8,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct SpriteUnit {
+    secondary: [u8; 32],
+    /// Next free byte of secondary OAM (32 = eight sprites found).
+    secondary_index: u8,
+    /// Bytes still to copy of the in-range sprite being copied.
+    copy_left: u8,
+    /// Bytes still to step over after an overflow was found.
+    overflow_copy_left: u8,
+    /// Every sprite has been looked at; the scan idles until dot 256.
+    done: bool,
+    /// Value read from OAM on the last odd dot (also what $2004 returns).
+    pub(super) latch: u8,
+    /// The first sprite evaluated was in range: it is sprite 0 on the next line.
+    sprite0_next: bool,
+    sprites_found: u8,
+    slots: [Slot; 8],
+    /// The pixels of the line being drawn, see the bit constants above.
+    pub(super) line: [u8; 256],
+}
+
+impl Default for SpriteUnit {
+    fn default() -> Self {
+        SpriteUnit {
+            secondary: [0xFF; 32],
+            secondary_index: 0,
+            copy_left: 0,
+            overflow_copy_left: 0,
+            done: false,
+            latch: 0xFF,
+            sprite0_next: false,
+            sprites_found: 0,
+            slots: [Slot::default(); 8],
+            line: [0; 256],
+        }
+    }
+}
+
+impl Ppu {
+    fn sprite_height(&self) -> u16 {
+        if self.ctrl & CTRL_SPRITE_8X16 != 0 { 16 } else { 8 }
+    }
+
+    fn in_range(&self, y: u8) -> bool {
+        self.scanline.wrapping_sub(u16::from(y)) < self.sprite_height()
+    }
+
+    /// Secondary OAM clear and sprite evaluation for dots 1-256 of a visible line.
+    #[inline]
+    pub(super) fn evaluate_sprites(&mut self, dot: u16) {
+        match dot {
+            1..=64 => {
+                // Reads of OAM return $FF while secondary OAM is being cleared.
+                self.sprites.latch = 0xFF;
+                if dot & 1 == 0 {
+                    self.sprites.secondary[usize::from(dot / 2 - 1)] = 0xFF;
+                }
+            }
+            65..=256 => {
+                if dot == 65 {
+                    let s = &mut self.sprites;
+                    s.secondary_index = 0;
+                    s.copy_left = 0;
+                    s.overflow_copy_left = 0;
+                    s.done = false;
+                    s.sprite0_next = false;
+                }
+                if dot & 1 == 1 {
+                    self.sprites.latch = self.oam[usize::from(self.oam_addr)];
+                } else {
+                    self.evaluation_step(dot);
+                }
+                if dot == 256 {
+                    self.sprites.sprites_found = self.sprites.secondary_index / 4;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// One write-side step of evaluation, using the byte read on the previous dot.
+    fn evaluation_step(&mut self, dot: u16) {
+        let value = self.sprites.latch;
+        if self.sprites.done {
+            // "Attempt (and fail) to copy OAM[n][0] ... and increment n".
+            self.oam_addr = self.oam_addr.wrapping_add(4);
+            return;
+        }
+        if self.sprites.secondary_index < 32 {
+            let index = usize::from(self.sprites.secondary_index);
+            self.sprites.secondary[index] = value;
+            if self.sprites.copy_left > 0 {
+                self.sprites.copy_left -= 1;
+                self.sprites.secondary_index += 1;
+                self.advance_oam(1);
+            } else if self.in_range(value) {
+                if dot == 66 {
+                    self.sprites.sprite0_next = true;
+                }
+                self.sprites.copy_left = 3;
+                self.sprites.secondary_index += 1;
+                self.advance_oam(1);
+            } else {
+                self.advance_oam(4);
+            }
+            return;
+        }
+        // Eight sprites found: secondary OAM is full and further Y bytes are
+        // only compared. The hardware increments n and m together here, so it
+        // reads tile, attribute and X bytes as if they were Y coordinates.
+        if self.sprites.overflow_copy_left > 0 {
+            self.sprites.overflow_copy_left -= 1;
+            self.advance_oam(1);
+            if self.sprites.overflow_copy_left == 0 {
+                self.sprites.done = true;
+            }
+        } else if self.in_range(value) {
+            self.status |= STATUS_OVERFLOW;
+            self.sprites.overflow_copy_left = 3;
+            self.advance_oam(1);
+        } else {
+            let n = (self.oam_addr >> 2) + 1;
+            let m = (self.oam_addr + 1) & 0x03;
+            if n == 64 {
+                self.sprites.done = true;
+            }
+            self.oam_addr = ((n & 0x3F) << 2) | m;
+        }
+    }
+
+    /// Moves the OAM address on; wrapping past the end ends the scan.
+    fn advance_oam(&mut self, by: u8) {
+        let (next, wrapped) = self.oam_addr.overflowing_add(by);
+        self.oam_addr = next;
+        if wrapped && self.sprites.copy_left == 0 {
+            self.sprites.done = true;
+        }
+    }
+
+    /// Dots 257-320: each sprite slot takes 8 dots (two garbage nametable
+    /// reads, then the pattern's low and high bytes).
+    #[inline]
+    pub(super) fn fetch_sprite_dot(&mut self, cart: &mut Cartridge, dot: u16, visible: bool) {
+        let offset = dot - 257;
+        let index = usize::from(offset / 8);
+        match offset & 7 {
+            0 => {
+                let base = index * 4;
+                let sec = &self.sprites.secondary;
+                self.sprites.slots[index] =
+                    Slot { y: sec[base], tile: sec[base + 1], attr: sec[base + 2], x: sec[base + 3], ..Slot::default() };
+                self.sprites.latch = sec[base];
+                let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+            }
+            2 => {
+                let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+            }
+            4 => {
+                let addr = self.sprite_pattern_addr(index);
+                let lo = cart.ppu_read(addr);
+                self.sprites.slots[index].pattern_lo = lo;
+            }
+            6 => {
+                let addr = self.sprite_pattern_addr(index) | 8;
+                let hi = cart.ppu_read(addr);
+                self.sprites.slots[index].pattern_hi = hi;
+            }
+            7 if index == 7 => self.lay_out_sprite_line(visible),
+            _ => {}
+        }
+    }
+
+    fn sprite_pattern_addr(&self, index: usize) -> u16 {
+        let slot = &self.sprites.slots[index];
+        let height = self.sprite_height();
+        let mut row = self.scanline.wrapping_sub(u16::from(slot.y)) & (height - 1);
+        if slot.attr & 0x80 != 0 {
+            row = height - 1 - row;
+        }
+        if height == 16 {
+            let table = u16::from(slot.tile & 1) * 0x1000;
+            let tile = u16::from(slot.tile & 0xFE) + (row >> 3);
+            table | (tile << 4) | (row & 7)
+        } else {
+            let table = if self.ctrl & CTRL_SPRITE_TABLE != 0 { 0x1000 } else { 0 };
+            table | (u16::from(slot.tile) << 4) | row
+        }
+    }
+
+    /// Writes the next line's sprite pixels, lowest OAM index on top.
+    fn lay_out_sprite_line(&mut self, visible: bool) {
+        let s = &mut self.sprites;
+        s.line.fill(0);
+        // No sprites are evaluated on the pre-render line, so line 0 has none.
+        if !visible || self.scanline == PRERENDER_LINE {
+            return;
+        }
+        for index in (0..usize::from(s.sprites_found)).rev() {
+            let slot = s.slots[index];
+            let (mut lo, mut hi) = (slot.pattern_lo, slot.pattern_hi);
+            if slot.attr & 0x40 != 0 {
+                lo = lo.reverse_bits();
+                hi = hi.reverse_bits();
+            }
+            let mut flags = ((slot.attr & 0x03) << 2) | if slot.attr & 0x20 != 0 { BEHIND } else { 0 };
+            if index == 0 && s.sprite0_next {
+                flags |= SPRITE_ZERO;
+            }
+            for px in 0..8u8 {
+                let Some(x) = slot.x.checked_add(px) else { break };
+                let bit = 7 - px;
+                let pixel = ((lo >> bit) & 1) | (((hi >> bit) & 1) << 1);
+                if pixel != 0 {
+                    s.line[usize::from(x)] = flags | pixel;
+                }
+            }
+        }
+    }
+
+    /// What $2004 returns while rendering: the byte on the OAM data bus.
+    pub(super) fn oam_bus_value(&self) -> u8 {
+        match self.dot {
+            1..=256 => self.sprites.latch,
+            257..=320 => {
+                let offset = usize::from(self.dot - 257);
+                self.sprites.secondary[(offset / 8) * 4 + (offset & 7).min(3)]
+            }
+            _ => self.sprites.secondary[0],
+        }
+    }
+}

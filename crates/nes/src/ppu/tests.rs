@@ -1,0 +1,103 @@
+//! PPU register and timing tests on a bare PPU with an NROM cartridge.
+
+use super::*;
+use crate::mapper::test_util::numbered_rom;
+
+fn setup() -> (Ppu, Cartridge) {
+    (Ppu::new(), numbered_rom(0, 1, 0, 0)) // CHR RAM
+}
+
+fn run_to(ppu: &mut Ppu, cart: &mut Cartridge, scanline: u16, dot: u16) {
+    while !(ppu.scanline == scanline && ppu.dot == dot) {
+        ppu.tick(cart);
+    }
+}
+
+#[test]
+fn vram_read_is_buffered_except_palette() {
+    let (mut ppu, mut cart) = setup();
+    ppu.write_register(0x2006, 0x21, &mut cart);
+    ppu.write_register(0x2006, 0x00, &mut cart);
+    ppu.write_register(0x2007, 0xAB, &mut cart);
+    ppu.write_register(0x2007, 0xCD, &mut cart);
+    ppu.write_register(0x2006, 0x21, &mut cart);
+    ppu.write_register(0x2006, 0x00, &mut cart);
+    let first = ppu.read_register(0x2007, &mut cart);
+    assert_ne!(first, 0xAB, "the first read returns the stale buffer");
+    assert_eq!(ppu.read_register(0x2007, &mut cart), 0xAB);
+    assert_eq!(ppu.read_register(0x2007, &mut cart), 0xCD);
+    // Palette: unbuffered, and $3F10 mirrors $3F00.
+    ppu.write_register(0x2006, 0x3F, &mut cart);
+    ppu.write_register(0x2006, 0x10, &mut cart);
+    ppu.write_register(0x2007, 0x2A, &mut cart);
+    ppu.write_register(0x2006, 0x3F, &mut cart);
+    ppu.write_register(0x2006, 0x00, &mut cart);
+    assert_eq!(ppu.read_register(0x2007, &mut cart) & 0x3F, 0x2A);
+}
+
+#[test]
+fn scroll_writes_fill_t_and_fine_x() {
+    let (mut ppu, mut cart) = setup();
+    ppu.write_register(0x2000, 0x03, &mut cart);
+    ppu.write_register(0x2005, 0x7D, &mut cart); // X = 125: coarse 15, fine 5
+    ppu.write_register(0x2005, 0x5E, &mut cart); // Y = 94: coarse 11, fine 6
+    let (_, t, fine_x, w) = ppu.scroll_registers();
+    assert_eq!(fine_x, 5);
+    assert!(!w);
+    assert_eq!(t, (6 << 12) | (3 << 10) | (11 << 5) | 15);
+    // Reading $2002 resets the toggle.
+    ppu.write_register(0x2005, 0x00, &mut cart);
+    ppu.read_register(0x2002, &mut cart);
+    assert!(!ppu.scroll_registers().3);
+}
+
+#[test]
+fn vblank_sets_at_241_1_and_clears_on_prerender() {
+    let (mut ppu, mut cart) = setup();
+    run_to(&mut ppu, &mut cart, 241, 0);
+    assert_eq!(ppu.status & STATUS_VBLANK, 0);
+    ppu.tick(&mut cart);
+    assert_ne!(ppu.status & STATUS_VBLANK, 0);
+    ppu.write_register(0x2000, 0x80, &mut cart);
+    assert!(ppu.nmi_line());
+    run_to(&mut ppu, &mut cart, 261, 1);
+    assert_eq!(ppu.status & STATUS_VBLANK, 0);
+    assert!(!ppu.nmi_line());
+}
+
+#[test]
+fn reading_status_one_dot_early_suppresses_vblank() {
+    let (mut ppu, mut cart) = setup();
+    run_to(&mut ppu, &mut cart, 241, 0);
+    assert_eq!(ppu.read_register(0x2002, &mut cart) & 0x80, 0);
+    ppu.tick(&mut cart);
+    assert_eq!(ppu.status & STATUS_VBLANK, 0, "the flag is never set this frame");
+}
+
+#[test]
+fn odd_frames_are_one_dot_shorter_when_rendering() {
+    let (mut ppu, mut cart) = setup();
+    ppu.write_register(0x2001, 0x08, &mut cart);
+    let mut lengths = Vec::new();
+    for _ in 0..4 {
+        let start = ppu.frame;
+        let mut dots = 0u32;
+        while ppu.frame == start {
+            ppu.tick(&mut cart);
+            dots += 1;
+        }
+        lengths.push(dots);
+    }
+    lengths.sort_unstable();
+    assert_eq!(lengths, [89_341, 89_341, 89_342, 89_342]);
+}
+
+#[test]
+fn oam_attribute_bytes_lose_bits_2_to_4() {
+    let (mut ppu, mut cart) = setup();
+    ppu.write_register(0x2003, 0x02, &mut cart);
+    ppu.write_register(0x2004, 0xFF, &mut cart);
+    ppu.write_register(0x2003, 0x02, &mut cart);
+    assert_eq!(ppu.read_register(0x2004, &mut cart), 0xE3);
+    assert_eq!(ppu.oam_addr, 0x02, "reads do not increment OAMADDR");
+}
