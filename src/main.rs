@@ -1,1 +1,25 @@
-fn main() {}
+//! `phosphor`: the NES emulator. For now the headless commands; the windowed
+//! frontend arrives with the Bevy plugins.
+
+mod cli;
+mod headless;
+mod test_rom;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit code for a file that is not a usable ROM (or cannot be read).
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    // A bug must not end in a backtrace: report it in one line.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("phosphor: internal error: {info}");
+    }));
+    let result = std::panic::catch_unwind(|| match args.command {
+        cli::Command::Headless(opts) => headless::run(&opts),
+        cli::Command::TestRom(opts) => test_rom::run(&opts),
+    });
+    result.unwrap_or(ExitCode::from(70))
+}

@@ -19,9 +19,11 @@ const PPU_DIVIDER: u64 = 4;
 /// Ticks of a read cycle before the access (a write's first half is 2 longer).
 const READ_SETUP: u64 = 5;
 const WRITE_SETUP: u64 = 7;
-/// Phase of the PPU clock against the CPU clock, in master ticks. With 2, a
-/// read sees the PPU after its first dot of the cycle and a write after two.
-const PPU_PHASE: u64 = 2;
+/// Phase of the PPU clock against the CPU clock, in master ticks. With 3,
+/// reads and writes both land after two of the cycle's three dots, and the
+/// NMI line is sampled after the third: the alignment under which
+/// ppu_vbl_nmi's set/suppression/on/off timings all come out dot-exact.
+const PPU_PHASE: u64 = 3;
 
 /// OAM DMA, one CPU cycle per state (nesdev: "DMA").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,9 +185,11 @@ impl Bus {
         }
     }
 
-    /// A get cycle is one whose number is even: DMA reads only on those.
+    /// DMA reads only on get cycles, which alternate with put cycles. Which
+    /// parity is "get" is fixed by where power-on leaves the CPU: odd numbers
+    /// here, as the APU's $4017 write delay also counts them.
     fn next_is_get_cycle(&self) -> bool {
-        (self.cycle + 1) & 1 == 0
+        (self.cycle + 1) & 1 == 1
     }
 }
 

@@ -12,7 +12,7 @@ const SIGNATURE: [u8; 3] = [0xDE, 0xB0, 0x61];
 const STATUS_RUNNING: u8 = 0x80;
 const STATUS_RESET: u8 = 0x81;
 /// Frames to wait after a reset request ("at least 100 ms").
-const RESET_DELAY_FRAMES: u64 = 10;
+const RESET_DELAY_FRAMES: u64 = 30;
 /// How often (in frames) screen-reporting ROMs are checked for a verdict.
 const SCREEN_POLL_FRAMES: u64 = 15;
 

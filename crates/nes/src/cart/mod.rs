@@ -105,6 +105,13 @@ impl MemoryMap {
     }
 }
 
+/// NES 2.0 can declare sizes that are not whole banks: repeat the data (as
+/// unconnected address lines would) up to the next whole bank.
+fn mirrored_to_whole_banks(data: &[u8], bank: usize) -> Vec<u8> {
+    let len = data.len().next_multiple_of(bank);
+    data.iter().copied().cycle().take(len).collect()
+}
+
 fn prg_index(addr: u16) -> usize {
     (usize::from(addr) >> 13).saturating_sub(3)
 }
@@ -130,12 +137,12 @@ impl Cartridge {
         let header = Header::parse(bytes)?;
         let prg_start = header.prg_offset();
         let chr_start = prg_start + header.prg_rom_len;
-        let prg_rom = bytes[prg_start..chr_start].to_vec();
+        let prg_rom = mirrored_to_whole_banks(&bytes[prg_start..chr_start], PRG_SLOT);
         let chr_rom = &bytes[chr_start..chr_start + header.chr_rom_len];
         let (chr, chr_writable) = if chr_rom.is_empty() {
-            (vec![0; header.chr_ram_len.max(0x2000)], true)
+            (vec![0; header.chr_ram_len.max(0x2000).next_multiple_of(CHR_SLOT)], true)
         } else {
-            (chr_rom.to_vec(), false)
+            (mirrored_to_whole_banks(chr_rom, CHR_SLOT), false)
         };
         let mut prg_ram = vec![0; header.prg_ram_len + header.prg_nvram_len];
         if header.trainer {

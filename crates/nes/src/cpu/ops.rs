@@ -6,9 +6,12 @@
 use super::addressing::Intent::{Read, Write};
 use super::{flag, Access, Cpu, CpuBus, IRQ_VECTOR};
 
-/// The "magic" constant of the unstable ANE and LXA: chip-dependent, $EE is
-/// the value most often documented for NES CPUs.
-const UNSTABLE_MAGIC: u8 = 0xEE;
+/// The "magic" constant of the unstable ANE: chip-dependent; $EE is the value
+/// most often documented for NES CPUs.
+const ANE_MAGIC: u8 = 0xEE;
+/// LXA's magic constant: on the 2A03 it behaves as $FF (A = X = operand),
+/// which is what blargg's instr_test expects of opcode $AB.
+const LXA_MAGIC: u8 = 0xFF;
 
 impl Cpu {
     #[allow(clippy::too_many_lines)]
@@ -619,12 +622,12 @@ impl Cpu {
 
     /// ANE (XAA), unstable: A = (A | magic) & X & operand.
     fn ane(&mut self, v: u8) {
-        self.lda((self.a | UNSTABLE_MAGIC) & self.x & v);
+        self.lda((self.a | ANE_MAGIC) & self.x & v);
     }
 
     /// LXA (LAX #imm), unstable: A = X = (A | magic) & operand.
     fn lxa(&mut self, v: u8) {
-        let r = (self.a | UNSTABLE_MAGIC) & v;
+        let r = (self.a | LXA_MAGIC) & v;
         self.a = r;
         self.ldx(r);
     }

@@ -22,7 +22,7 @@ impl Mapper for Uxrom {
     fn reset(&mut self, map: &mut MemoryMap) {
         self.bank = 0;
         map.map_prg_16k(0x8000, 0);
-        let last = map.prg_rom_len / 0x4000 - 1;
+        let last = (map.prg_rom_len / 0x4000).saturating_sub(1);
         map.map_prg_16k(0xC000, last);
     }
 

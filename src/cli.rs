@@ -1,0 +1,104 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "phosphor", version, about = "Phosphor, a cycle-accurate NES emulator")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a ROM with no window: for tests, automation and benchmarks.
+    Headless(HeadlessArgs),
+    /// Run conformance test ROMs and print PASS or FAIL for each.
+    TestRom(TestRomArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HeadlessArgs {
+    /// The iNES / NES 2.0 file to run.
+    pub rom: PathBuf,
+    /// Frames to run from power-on.
+    #[arg(long, default_value_t = 60)]
+    pub frames: u64,
+    /// Hold controller 1 buttons over a frame range, e.g. `a+start@40-45`
+    /// (frames are counted from 0 at power-on; both ends inclusive).
+    #[arg(long, value_name = "BUTTONS@FROM-TO", value_parser = parse_press)]
+    pub press: Vec<Press>,
+    /// Print a CPU address after the run, e.g. `$0038` or `0x38`.
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr)]
+    pub peek: Vec<u16>,
+    /// Write the last frame as a PNG.
+    #[arg(long, value_name = "FILE.png")]
+    pub screenshot: Option<PathBuf>,
+    /// Print frames per second measured after a 60-frame warm-up.
+    #[arg(long)]
+    pub bench: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestRomArgs {
+    /// Test ROMs to run.
+    #[arg(required = true)]
+    pub roms: Vec<PathBuf>,
+    /// Give up on a ROM that has not reported after this many frames.
+    #[arg(long, default_value_t = 3600)]
+    pub max_frames: u64,
+}
+
+/// Buttons held over an inclusive frame range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Press {
+    pub buttons: u8,
+    pub from: u64,
+    pub to: u64,
+}
+
+fn parse_press(s: &str) -> Result<Press, String> {
+    let (names, range) = s.split_once('@').ok_or("expected BUTTONS@FROM-TO, e.g. a+start@40-45")?;
+    let mut buttons = 0;
+    for name in names.split('+') {
+        buttons |= phosphor_nes::controller::button::from_name(name.trim()).ok_or_else(|| {
+            format!("unknown button '{name}' (use a, b, select, start, up, down, left, right)")
+        })?;
+    }
+    let (from, to) = match range.split_once('-') {
+        Some((a, b)) => (a.trim(), b.trim()),
+        None => (range.trim(), range.trim()),
+    };
+    let from: u64 = from.parse().map_err(|_| format!("bad frame number '{from}'"))?;
+    let to: u64 = to.parse().map_err(|_| format!("bad frame number '{to}'"))?;
+    if to < from {
+        return Err(format!("frame range {from}-{to} ends before it starts"));
+    }
+    Ok(Press { buttons, from, to })
+}
+
+fn parse_addr(s: &str) -> Result<u16, String> {
+    let hex = s
+        .strip_prefix('$')
+        .or_else(|| s.strip_prefix("0x"))
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    u16::from_str_radix(hex, 16).map_err(|_| format!("'{s}' is not a 16-bit hex address (write $0038 or 0x38)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_presses_and_addresses() {
+        assert_eq!(parse_press("a+start@40-45"), Ok(Press { buttons: 0x09, from: 40, to: 45 }));
+        assert_eq!(parse_press("left@7"), Ok(Press { buttons: 0x40, from: 7, to: 7 }));
+        assert!(parse_press("jump@1-2").unwrap_err().contains("jump"));
+        assert!(parse_press("a@5-2").is_err());
+        assert_eq!(parse_addr("$0038"), Ok(0x38));
+        assert_eq!(parse_addr("0x6000"), Ok(0x6000));
+        assert!(parse_addr("$12345").is_err());
+    }
+}

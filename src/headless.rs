@@ -1,0 +1,77 @@
+//! `phosphor headless`: run a ROM for a number of frames with no window.
+
+use crate::cli::HeadlessArgs;
+use crate::EXIT_BAD_INPUT;
+use anyhow::Context;
+use phosphor_nes::{Nes, NtscPalette, HEIGHT, WIDTH};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Frames run before `--bench` starts its clock.
+const BENCH_WARMUP_FRAMES: u64 = 60;
+
+/// Loads a ROM file, or prints one line saying why it cannot be used.
+pub fn load_rom(path: &Path) -> Result<Nes, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read the file: {e}", path.display()))?;
+    Nes::from_ines(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn run(args: &HeadlessArgs) -> ExitCode {
+    let mut nes = match load_rom(&args.rom) {
+        Ok(nes) => nes,
+        Err(message) => {
+            eprintln!("phosphor: {message}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+
+    let warmup = if args.bench { BENCH_WARMUP_FRAMES.min(args.frames / 2) } else { 0 };
+    let mut timed_from = None;
+    for frame in 0..args.frames {
+        if frame == warmup {
+            timed_from = Some(Instant::now());
+        }
+        let buttons = args.press.iter().filter(|p| (p.from..=p.to).contains(&frame)).fold(0, |b, p| b | p.buttons);
+        nes.set_buttons(0, buttons);
+        nes.run_frame();
+    }
+    let elapsed = timed_from.map(|t| t.elapsed());
+
+    for &addr in &args.peek {
+        println!("peek ${addr:04X}=${:02X}", nes.peek(addr));
+    }
+    println!("frame_hash={:016x}", nes.frame_hash());
+    if args.bench {
+        let timed = args.frames - warmup;
+        let secs = elapsed.map_or(0.0, |d| d.as_secs_f64());
+        let fps = if secs > 0.0 { timed as f64 / secs } else { 0.0 };
+        println!("fps={fps:.1}");
+    }
+    if let Some(path) = &args.screenshot
+        && let Err(e) = write_screenshot(&nes, path)
+    {
+        eprintln!("phosphor: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes the last frame as an RGB PNG, through a temporary file renamed
+/// into place so an interrupted write never leaves a half-written image.
+pub fn write_screenshot(nes: &Nes, path: &Path) -> anyhow::Result<()> {
+    let mut rgba = vec![0u8; WIDTH * HEIGHT * 4];
+    NtscPalette::new().to_rgba(nes.frame_buffer(), &mut rgba);
+    let tmp = path.with_extension("png.tmp");
+    {
+        let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), WIDTH as u32, HEIGHT as u32);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().context("cannot write the PNG header")?;
+        writer.write_image_data(&rgba).context("cannot write the PNG data")?;
+        writer.finish().context("cannot finish the PNG")?;
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move the screenshot to {}", path.display()))?;
+    Ok(())
+}
