@@ -2,10 +2,14 @@
 //! map", "Open bus behavior", "DMA").
 //!
 //! Catch-up clocking on a master clock of 12 ticks per CPU cycle (4 per PPU
-//! dot): each CPU access first runs the PPU up to the moment the access
-//! happens, performs it, then runs the PPU to the end of the cycle. Reads
-//! and writes fall at slightly different points of the cycle, which is what
-//! makes $2002 races and NMI timing come out dot-exact.
+//! dot). The PPU is brought up to the exact master-clock moment of any access
+//! that can see it or change what it draws (its registers, OAM DMA, cartridge
+//! writes), and at the end of the cycle in which its NMI output can change
+//! (vertical blank start and end) or a frame ends. In between it is left
+//! behind and later runs many dots in one tight loop: the result is the same
+//! as stepping it every half cycle, at a fraction of the cost. Boards that
+//! watch the PPU address bus (scanline IRQ counters) get it stepped every
+//! half cycle, since their IRQ line may change at any dot.
 
 use crate::apu::Apu;
 use crate::cart::Cartridge;
@@ -53,10 +57,15 @@ pub struct Bus {
     cycle: u64,
     oam_dma: OamDma,
     oam_dma_page: u8,
+    /// Master-clock time at which the PPU must be caught up at the latest.
+    ppu_deadline: u64,
+    /// The board needs the PPU stepped every half cycle.
+    eager_ppu: bool,
 }
 
 impl Bus {
     pub fn new(cart: Cartridge) -> Self {
+        let eager_ppu = cart.watches_ppu_bus();
         Bus {
             ram: Box::new([0; 0x800]),
             ppu: Ppu::new(),
@@ -69,6 +78,8 @@ impl Bus {
             cycle: 0,
             oam_dma: OamDma::Idle,
             oam_dma_page: 0,
+            ppu_deadline: 0,
+            eager_ppu,
         }
     }
 
@@ -93,13 +104,17 @@ impl Bus {
         self.oam_dma = OamDma::Idle;
     }
 
+    /// Brings the PPU up to the current master-clock time.
     #[inline]
-    fn run_ppu(&mut self) {
+    pub fn sync_ppu(&mut self) {
         let to = self.master_clock + PPU_PHASE;
-        while self.ppu_clock + PPU_DIVIDER <= to {
-            self.ppu.tick(&mut self.cart);
-            self.ppu_clock += PPU_DIVIDER;
+        if self.ppu_clock + PPU_DIVIDER > to {
+            return;
         }
+        let dots = (to - self.ppu_clock) / PPU_DIVIDER;
+        self.ppu.run(dots, &mut self.cart);
+        self.ppu_clock += dots * PPU_DIVIDER;
+        self.ppu_deadline = self.ppu_clock + self.ppu.dots_until_event() * PPU_DIVIDER;
     }
 
     /// The part of a cycle before the access: the APU (and boards) clock once.
@@ -107,14 +122,18 @@ impl Bus {
     fn begin_cycle(&mut self, setup: u64) {
         self.cycle += 1;
         self.master_clock += setup;
-        self.run_ppu();
+        if self.eager_ppu {
+            self.sync_ppu();
+        }
         self.apu.clock();
     }
 
     #[inline]
     fn end_cycle(&mut self, setup: u64) {
         self.master_clock += CPU_DIVIDER - setup;
-        self.run_ppu();
+        if self.eager_ppu || self.master_clock + PPU_PHASE >= self.ppu_deadline {
+            self.sync_ppu();
+        }
     }
 
     /// One complete read cycle (used by the CPU and by DMA).
@@ -137,7 +156,10 @@ impl Bus {
     fn read_mem(&mut self, addr: u16) -> u8 {
         let value = match addr {
             0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)],
-            0x2000..=0x3FFF => self.ppu.read_register(addr, &mut self.cart),
+            0x2000..=0x3FFF => {
+                self.sync_ppu();
+                self.ppu.read_register(addr, &mut self.cart)
+            }
             // $4015 is inside the CPU: reading it does not drive the external
             // data bus, so open bus keeps its value (bit 5 comes from it).
             0x4015 => return self.apu.read_status() | (self.open_bus & 0x20),
@@ -156,7 +178,10 @@ impl Bus {
         self.open_bus = value;
         match addr {
             0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)] = value,
-            0x2000..=0x3FFF => self.ppu.write_register(addr, value, &mut self.cart),
+            0x2000..=0x3FFF => {
+                self.sync_ppu();
+                self.ppu.write_register(addr, value, &mut self.cart);
+            }
             0x4014 => {
                 self.oam_dma_page = value;
                 self.oam_dma = OamDma::Halt;
@@ -168,7 +193,11 @@ impl Bus {
             }
             0x4000..=0x4017 => self.apu.write(addr, value, self.cycle),
             0x4018..=0x401F => {}
-            _ => self.cart.cpu_write(addr, value, self.cycle),
+            _ => {
+                // A bank switch changes what the PPU fetches from now on.
+                self.sync_ppu();
+                self.cart.cpu_write(addr, value, self.cycle);
+            }
         }
     }
 
@@ -239,6 +268,7 @@ impl CpuBus for Bus {
             }
             OamDma::Put(index, value) => {
                 self.begin_cycle(WRITE_SETUP);
+                self.sync_ppu();
                 self.ppu.dma_write_oam(value, &mut self.cart);
                 self.end_cycle(WRITE_SETUP);
                 self.oam_dma = if index == 0xFF { OamDma::Idle } else { OamDma::Get(index + 1) };

@@ -18,6 +18,7 @@ impl Nes {
         let mut bus = Bus::new(cart);
         let mut cpu = Cpu::new();
         cpu.power_on(&mut bus);
+        bus.sync_ppu();
         Nes { cpu, bus }
     }
 
@@ -33,17 +34,21 @@ impl Nes {
         while self.bus.ppu.frame_count() == frame {
             self.cpu.step(&mut self.bus);
         }
+        self.bus.sync_ppu();
     }
 
     /// Runs one CPU instruction (or one cycle while jammed).
     pub fn step_instruction(&mut self) {
         self.cpu.step(&mut self.bus);
+        self.bus.sync_ppu();
     }
 
     /// The reset button.
     pub fn reset(&mut self) {
+        self.bus.sync_ppu();
         self.bus.reset();
         self.cpu.reset(&mut self.bus);
+        self.bus.sync_ppu();
     }
 
     /// Switches the console off and on again (cartridge RAM is kept, as a battery would).

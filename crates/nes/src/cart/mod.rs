@@ -274,6 +274,11 @@ impl Cartridge {
         }
     }
 
+    /// True when the board must see every PPU address-bus access as it happens.
+    pub fn watches_ppu_bus(&self) -> bool {
+        self.board.watches_ppu_bus()
+    }
+
     /// The board's IRQ output (level, active high here).
     #[inline]
     pub fn irq(&self) -> bool {

@@ -191,6 +191,63 @@ impl Ppu {
         self.scanline < HEIGHT as u16 || self.scanline == PRERENDER_LINE
     }
 
+    /// Runs `dots` dots. Stretches where no dot does any work (the
+    /// post-render and vertical-blank lines) are skipped in one step.
+    pub fn run(&mut self, mut dots: u64, cart: &mut Cartridge) {
+        while dots > 0 {
+            let idle = self.idle_dots_ahead().min(dots);
+            if idle > 0 {
+                // Only the position moves; nothing in this stretch changes state
+                // but the (already current) rendering flag.
+                let pos = u64::from(self.scanline) * u64::from(DOTS_PER_LINE) + u64::from(self.dot) + idle;
+                self.scanline = (pos / u64::from(DOTS_PER_LINE)) as u16;
+                self.dot = (pos % u64::from(DOTS_PER_LINE)) as u16;
+                self.rendering = self.mask & (MASK_BG | MASK_SPRITES) != 0;
+                dots -= idle;
+                continue;
+            }
+            self.tick(cart);
+            dots -= 1;
+        }
+    }
+
+    /// Dots from now that would do nothing but advance the position: from
+    /// (240, 0) up to the dot before (241, 1), and from (241, 1) to the end
+    /// of line 260.
+    #[inline]
+    fn idle_dots_ahead(&self) -> u64 {
+        let pos = u32::from(self.scanline) * u32::from(DOTS_PER_LINE) + u32::from(self.dot);
+        let vbl = u32::from(VBLANK_LINE) * u32::from(DOTS_PER_LINE) + 1;
+        let end = u32::from(PRERENDER_LINE) * u32::from(DOTS_PER_LINE) - 1;
+        let start = u32::from(HEIGHT as u16) * u32::from(DOTS_PER_LINE) - 1;
+        if pos >= start && pos + 1 < vbl {
+            u64::from(vbl - 1 - pos)
+        } else if pos >= vbl && pos < end {
+            u64::from(end - pos)
+        } else {
+            0
+        }
+    }
+
+    /// Dots until the next one at which the NMI output can change on its own
+    /// (VBL set at (241, 1), cleared at (261, 1)) or a new frame starts.
+    pub fn dots_until_event(&self) -> u64 {
+        let line = u32::from(DOTS_PER_LINE);
+        let pos = u32::from(self.scanline) * line + u32::from(self.dot);
+        let vbl_set = u32::from(VBLANK_LINE) * line + 1;
+        let vbl_clear = u32::from(PRERENDER_LINE) * line + 1;
+        let skip = self.odd_frame && self.mask & (MASK_BG | MASK_SPRITES) != 0;
+        let last = u32::from(PRERENDER_LINE) * line + if skip { 339 } else { 340 };
+        let event = if pos < vbl_set {
+            vbl_set
+        } else if pos < vbl_clear {
+            vbl_clear
+        } else {
+            last.max(pos) + 1
+        };
+        u64::from(event - pos)
+    }
+
     /// Advances one dot and does that dot's work.
     #[inline]
     pub fn tick(&mut self, cart: &mut Cartridge) {
