@@ -22,6 +22,8 @@ pub struct Apu {
     /// DMC sample bytes left to fetch (drives $4015 bit 4).
     dmc_bytes_left: u16,
     dmc_length: u16,
+    /// A length-counter register was written and waits for the end of a cycle.
+    length_write_pending: bool,
 }
 
 impl Apu {
@@ -48,8 +50,11 @@ impl Apu {
                 l.clock();
             }
         }
-        for l in &mut self.length {
-            l.commit();
+        if self.length_write_pending {
+            self.length_write_pending = false;
+            for l in &mut self.length {
+                l.commit();
+            }
         }
     }
 
@@ -95,6 +100,7 @@ impl Apu {
 
     /// A CPU write to $4000-$4013, $4015 or $4017.
     pub fn write(&mut self, addr: u16, value: u8, cpu_cycle: u64) {
+        self.length_write_pending = true;
         match addr {
             0x4000 | 0x4004 | 0x400C => self.length[usize::from((addr - 0x4000) / 4)].write_halt(value & 0x20 != 0),
             0x4008 => self.length[2].write_halt(value & 0x80 != 0),

@@ -88,6 +88,10 @@ pub struct Ppu {
     sprites: sprites::SpriteUnit,
 
     palette: [u8; 32],
+    /// Frame-buffer value of each palette entry as drawn: mirrors and the
+    /// "colour 0 of every palette is the backdrop" rule resolved, greyscale
+    /// and emphasis applied. Rebuilt when palette RAM or PPUMASK changes.
+    resolved_palette: [u16; 32],
     frame_buffer: Box<[u16; WIDTH * HEIGHT]>,
 }
 
@@ -129,7 +133,24 @@ impl Ppu {
             oam: [0; 256],
             sprites: sprites::SpriteUnit::default(),
             palette: palette::POWER_ON_PALETTE,
+            resolved_palette: [0; 32],
             frame_buffer: Box::new([0; WIDTH * HEIGHT]),
+        }
+        .with_resolved_palette()
+    }
+
+    fn with_resolved_palette(mut self) -> Self {
+        self.resolve_palette();
+        self
+    }
+
+    /// Recomputes `resolved_palette` from palette RAM and PPUMASK.
+    fn resolve_palette(&mut self) {
+        let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
+        let emphasis = u16::from(self.mask >> 5) << 6;
+        for entry in 0..32u8 {
+            let cell = palette::mirror(if entry & 0x03 == 0 { 0 } else { entry });
+            self.resolved_palette[usize::from(entry)] = u16::from(self.palette[cell] & grey) | emphasis;
         }
     }
 
@@ -195,7 +216,23 @@ impl Ppu {
     /// post-render and vertical-blank lines) are skipped in one step.
     pub fn run(&mut self, mut dots: u64, cart: &mut Cartridge) {
         while dots > 0 {
-            let idle = self.idle_dots_ahead().min(dots);
+            let idle = if (HEIGHT as u16..PRERENDER_LINE).contains(&self.scanline) {
+                self.idle_dots_ahead().min(dots)
+            } else {
+                0
+            };
+            let settled = self.rendering == (self.mask & (MASK_BG | MASK_SPRITES) != 0);
+            if self.rendering && settled && self.scanline < HEIGHT as u16 && self.dot < 256 {
+                // Dots 1-256 of a visible line: nothing the CPU can change
+                // happens inside one catch-up, so run them in a tight loop.
+                let span = (256 - u64::from(self.dot)).min(dots);
+                for _ in 0..span {
+                    self.dot += 1;
+                    self.visible_dot(cart, self.dot);
+                }
+                dots -= span;
+                continue;
+            }
             if idle > 0 {
                 // Only the position moves; nothing in this stretch changes state
                 // but the (already current) rendering flag.
@@ -305,16 +342,11 @@ impl Ppu {
     fn render_dot(&mut self, cart: &mut Cartridge, visible: bool) {
         let dot = self.dot;
         if visible {
-            self.evaluate_sprites(dot);
             if (1..=256).contains(&dot) {
-                // The pixel uses the shifters as they are after this dot's shift.
-                if dot >= 2 {
-                    self.shift_background();
-                }
-                self.output_pixel(usize::from(dot - 1));
-                self.background_fetch(cart, dot);
+                self.visible_dot(cart, dot);
                 return;
             }
+            self.evaluate_sprites(dot);
         }
         match dot {
             2..=256 => {
@@ -348,13 +380,28 @@ impl Ppu {
         }
     }
 
+    /// Dots 1-256 of a visible line with rendering on: sprite evaluation,
+    /// one pixel, and the background fetch schedule.
+    #[inline(always)]
+    fn visible_dot(&mut self, cart: &mut Cartridge, dot: u16) {
+        self.evaluate_sprites(dot);
+        // The pixel uses the shifters as they are after this dot's shift.
+        if dot >= 2 {
+            self.shift_background();
+        }
+        self.output_pixel(usize::from(dot - 1));
+        self.background_fetch(cart, dot);
+    }
+
     /// Backdrop while rendering is off: colour 0, or the colour v points at
     /// when v is inside the palette (the "background palette hack").
     fn output_backdrop(&mut self) {
         let x = usize::from(self.dot - 1);
+        // Here colour 0 of a palette is itself, not the backdrop.
         let entry = if self.vram_addr & 0x3F00 == 0x3F00 { self.vram_addr as u8 & 0x1F } else { 0 };
-        let colour = self.palette[palette::mirror(entry)];
-        self.put_pixel(x, colour);
+        let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
+        let pixel = u16::from(self.palette[palette::mirror(entry)] & grey) | (u16::from(self.mask >> 5) << 6);
+        self.put_pixel(x, pixel);
     }
 
     #[inline]
@@ -365,7 +412,7 @@ impl Ppu {
             0
         };
         let sprite = if self.mask & MASK_SPRITES != 0 && (x >= 8 || self.mask & MASK_SPRITES_LEFT != 0) {
-            self.sprites.line[x]
+            self.sprites.line[x & 0xFF]
         } else {
             0
         };
@@ -381,15 +428,13 @@ impl Ppu {
         } else {
             bg
         };
-        let colour = self.palette[palette::mirror(if entry & 0x03 == 0 { 0 } else { entry })];
-        self.put_pixel(x, colour);
+        let pixel = self.resolved_palette[usize::from(entry & 0x1F)];
+        self.put_pixel(x, pixel);
     }
 
     #[inline]
-    fn put_pixel(&mut self, x: usize, colour: u8) {
-        let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
-        let emphasis = u16::from(self.mask >> 5) << 6;
-        self.frame_buffer[usize::from(self.scanline) * WIDTH + x] = u16::from(colour & grey) | emphasis;
+    fn put_pixel(&mut self, x: usize, pixel: u16) {
+        self.frame_buffer[usize::from(self.scanline) * WIDTH + (x & 0xFF)] = pixel;
     }
 }
 

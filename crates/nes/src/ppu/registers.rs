@@ -86,7 +86,10 @@ impl Ppu {
                 // t: ...GH.. ........ <- d: ......GH
                 self.temp_addr = (self.temp_addr & !0x0C00) | (u16::from(value & 0x03) << 10);
             }
-            1 => self.mask = value,
+            1 => {
+                self.mask = value;
+                self.resolve_palette();
+            }
             3 => self.oam_addr = value,
             4 => {
                 if self.rendering_line() && self.rendering {
@@ -127,6 +130,7 @@ impl Ppu {
                 let addr = self.vram_addr & 0x3FFF;
                 if addr >= 0x3F00 {
                     self.palette[palette::mirror(addr as u8 & 0x1F)] = value & 0x3F;
+                    self.resolve_palette();
                 } else {
                     cart.ppu_write(addr, value);
                 }
