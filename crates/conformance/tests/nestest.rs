@@ -1,15 +1,8 @@
 //! nestest.nes in automation mode (PC = $C000) must match nestest.log line
 //! for line: PC, opcode bytes, A X Y P SP, PPU scanline and dot, CPU cycle.
 
+use phosphor_conformance::{load, rom_dir};
 use phosphor_nes::Nes;
-use std::path::PathBuf;
-
-fn rom_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PHOSPHOR_TEST_ROMS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/test-roms/nes-test-roms"));
-    dir.join("other/nestest.nes").exists().then_some(dir)
-}
 
 /// The fields we compare, taken from a nestest.log-style line.
 fn fields(line: &str) -> (String, String, String) {
@@ -22,12 +15,8 @@ fn fields(line: &str) -> (String, String, String) {
 
 #[test]
 fn nestest_matches_the_reference_log() {
-    let Some(dir) = rom_dir() else {
-        eprintln!("SKIPPED: nestest.nes not found (set PHOSPHOR_TEST_ROMS to the nes-test-roms folder)");
-        return;
-    };
-    let rom = std::fs::read(dir.join("other/nestest.nes")).unwrap();
-    let log = std::fs::read_to_string(dir.join("other/nestest.log")).unwrap();
+    let Some(rom) = load("other/nestest.nes") else { return };
+    let log = std::fs::read_to_string(rom_dir().unwrap().join("other/nestest.log")).expect("nestest.log beside nestest.nes");
     let mut nes = Nes::from_ines(&rom).unwrap();
     nes.cpu_mut().pc = 0xC000;
     let mut lines = 0;

@@ -1,0 +1,169 @@
+//! End-to-end tests of the `phosphor` binary's headless commands.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn phosphor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_phosphor")).args(args).output().expect("run phosphor")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("phosphor-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// An NROM image whose program is `code` at $8000 (vectors point there).
+fn nrom(code: &[u8], mapper: u8) -> Vec<u8> {
+    let mut rom = vec![b'N', b'E', b'S', 0x1A, 1, 1, mapper << 4, mapper & 0xF0, 0, 0, 0, 0, 0, 0, 0, 0];
+    let mut prg = vec![0xEAu8; 0x4000];
+    prg[..code.len()].copy_from_slice(code);
+    for v in [0x3FFA, 0x3FFC, 0x3FFE] {
+        prg[v] = 0x00;
+        prg[v + 1] = 0x80;
+    }
+    rom.extend(prg);
+    rom.extend(vec![0u8; 0x2000]);
+    rom
+}
+
+/// A program that reports `status` through the $6000 protocol with text "hi".
+fn reporting_rom(status: u8) -> Vec<u8> {
+    let code = [
+        0xA9, 0xDE, 0x8D, 0x01, 0x60, // LDA #$DE; STA $6001
+        0xA9, 0xB0, 0x8D, 0x02, 0x60, // LDA #$B0; STA $6002
+        0xA9, 0x61, 0x8D, 0x03, 0x60, // LDA #$61; STA $6003
+        0xA9, b'h', 0x8D, 0x04, 0x60, // "h"
+        0xA9, b'i', 0x8D, 0x05, 0x60, // "i"
+        0xA9, 0x00, 0x8D, 0x06, 0x60, // NUL
+        0xA9, status, 0x8D, 0x00, 0x60, // status
+        0x4C, 0x23, 0x80, // JMP * (this instruction is at $8023)
+    ];
+    nrom(&code, 0)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn assert_bad_input(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "exit code 2 for bad input; stderr: {}", stderr(o));
+    let err = stderr(o);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "message names the problem ({needle}): {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_roms_get_one_line_and_exit_code_2() {
+    let dir = temp_dir("bad");
+    let text = write(&dir, "notes.nes", b"this is a text file renamed to .nes\n");
+    assert_bad_input(&phosphor(&["headless", &text, "--frames", "1"]), "not an iNES ROM");
+
+    let good = reporting_rom(0);
+    let truncated = write(&dir, "truncated.nes", &good[..good.len() - 100]);
+    assert_bad_input(&phosphor(&["headless", &truncated]), "truncated");
+
+    let mmc3 = write(&dir, "mmc5.nes", &nrom(&[], 5));
+    assert_bad_input(&phosphor(&["headless", &mmc3]), "mapper 5");
+
+    let missing = dir.join("missing.nes");
+    assert_bad_input(&phosphor(&["headless", &missing.to_string_lossy()]), "cannot read");
+    assert_bad_input(&phosphor(&["test-rom", &text]), "not an iNES ROM");
+}
+
+#[test]
+fn test_rom_reports_pass_and_fail_from_the_6000_protocol() {
+    let dir = temp_dir("verdicts");
+    let pass = write(&dir, "pass.nes", &reporting_rom(0));
+    let fail = write(&dir, "fail.nes", &reporting_rom(5));
+    let o = phosphor(&["test-rom", &pass]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), format!("PASS {pass}"));
+    let o = phosphor(&["test-rom", &pass, &fail, "--max-frames", "30"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains(&format!("FAIL {fail} code=5: hi")), "{}", stdout(&o));
+}
+
+#[test]
+fn headless_prints_peeks_hash_and_fps_and_writes_a_screenshot() {
+    let dir = temp_dir("headless");
+    // LDA #$6F; STA $0038; then loop.
+    let rom = write(&dir, "store.nes", &nrom(&[0xA9, 0x6F, 0x85, 0x38, 0x4C, 0x04, 0x80], 0));
+    let shot = dir.join("shot.png");
+    let o = phosphor(&[
+        "headless", &rom, "--frames", "130", "--peek", "$0038", "--peek", "0x39", "--bench", "--screenshot",
+        &shot.to_string_lossy(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "peek $0038=$6F");
+    assert_eq!(lines[1], "peek $0039=$00");
+    let hash = lines[2].strip_prefix("frame_hash=").expect("frame_hash line");
+    assert_eq!(hash.len(), 16);
+    assert!(u64::from_str_radix(hash, 16).is_ok());
+    let fps: f64 = lines[3].strip_prefix("fps=").expect("fps line").parse().unwrap();
+    assert!(fps > 0.0);
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 256, "width");
+    assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 240, "height");
+}
+
+#[test]
+fn press_reaches_the_controller_in_its_frames_only() {
+    let dir = temp_dir("press");
+    // Each frame-ish: strobe, read $4016 eight times, store each bit at $10+i.
+    // LDX #0; LDA #1; STA $4016; LDA #0; STA $4016;
+    // loop: LDA $4016; AND #1; STA $10,X; INX; CPX #8; BNE loop; JMP $8000
+    let code = [
+        0xA2, 0x00, 0xA9, 0x01, 0x8D, 0x16, 0x40, 0xA9, 0x00, 0x8D, 0x16, 0x40, // strobe
+        0xAD, 0x16, 0x40, 0x29, 0x01, 0x95, 0x10, 0xE8, 0xE0, 0x08, 0xD0, 0xF4, // read 8 bits
+        0x4C, 0x00, 0x80,
+    ];
+    let rom = write(&dir, "pad.nes", &nrom(&code, 0));
+    let peeks = |extra: &[&str]| {
+        let mut args = vec!["headless", rom.as_str(), "--frames", "20", "--peek", "$10", "--peek", "$13", "--peek", "$17"];
+        args.extend_from_slice(extra);
+        stdout(&phosphor(&args))
+    };
+    let held = peeks(&["--press", "a+start+right@15-19"]);
+    assert!(held.contains("peek $0010=$01") && held.contains("peek $0013=$01") && held.contains("peek $0017=$01"), "{held}");
+    let released = peeks(&["--press", "a+start+right@2-5"]);
+    assert!(released.contains("peek $0010=$00") && released.contains("peek $0017=$00"), "{released}");
+    let bad = phosphor(&["headless", &rom, "--press", "jump@1-2"]);
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn same_rom_same_inputs_same_frames() {
+    let Some(dir) = phosphor_conformance_dir() else {
+        eprintln!("SKIPPED: conformance ROMs not found");
+        return;
+    };
+    let rom = dir.join("ny2011/ny2011.nes");
+    let rom = rom.to_string_lossy();
+    let a = stdout(&phosphor(&["headless", &rom, "--frames", "200"]));
+    let b = stdout(&phosphor(&["headless", &rom, "--frames", "200"]));
+    let c = stdout(&phosphor(&["headless", &rom, "--frames", "201"]));
+    assert_eq!(a, b);
+    assert_ne!(a, c, "the picture moves from frame to frame");
+}
+
+fn phosphor_conformance_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("PHOSPHOR_TEST_ROMS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/test-roms/nes-test-roms"));
+    dir.join("ny2011/ny2011.nes").exists().then_some(dir)
+}
