@@ -24,7 +24,7 @@ pub enum Mode {
 
 impl Mode {
     /// Instruction length in bytes, opcode included.
-    pub fn len(self) -> u16 {
+    pub fn bytes(self) -> u16 {
         match self {
             Mode::Imp | Mode::Acc => 1,
             Mode::Imm | Mode::Zp | Mode::Zpx | Mode::Zpy | Mode::Izx | Mode::Izy | Mode::Rel => 2,
@@ -85,5 +85,5 @@ pub fn disassemble(pc: u16, mut peek: impl FnMut(u16) -> u8) -> (String, u16) {
         Izy => write!(s, " (${b1:02X}),Y"),
         Rel => write!(s, " ${:04X}", pc.wrapping_add(2).wrapping_add(b1 as i8 as u16)),
     };
-    (s, mode.len())
+    (s, mode.bytes())
 }

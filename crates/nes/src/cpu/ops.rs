@@ -56,6 +56,9 @@ impl Cpu {
         }
         // Implied and accumulator: 2 cycles, the second reads the next byte.
         macro_rules! imp {
+            () => {
+                self.dummy_read(bus, self.pc)
+            };
             ($body:expr) => {{
                 self.dummy_read(bus, self.pc);
                 $body;
@@ -87,7 +90,7 @@ impl Cpu {
             0x17 => rmw!(zpx, slo),
             0x18 => imp!(self.p &= !flag::C),
             0x19 => rd!(aby, ora),
-            0x1A => imp!(()),
+            0x1A => imp!(),
             0x1B => rmw!(aby, slo),
             0x1C => rd!(abx, nop_read),
             0x1D => rd!(abx, ora),
@@ -117,7 +120,7 @@ impl Cpu {
             0x37 => rmw!(zpx, rla),
             0x38 => imp!(self.p |= flag::C),
             0x39 => rd!(aby, and),
-            0x3A => imp!(()),
+            0x3A => imp!(),
             0x3B => rmw!(aby, rla),
             0x3C => rd!(abx, nop_read),
             0x3D => rd!(abx, and),
@@ -147,7 +150,7 @@ impl Cpu {
             0x57 => rmw!(zpx, sre),
             0x58 => imp!(self.p &= !flag::I),
             0x59 => rd!(aby, eor),
-            0x5A => imp!(()),
+            0x5A => imp!(),
             0x5B => rmw!(aby, sre),
             0x5C => rd!(abx, nop_read),
             0x5D => rd!(abx, eor),
@@ -177,7 +180,7 @@ impl Cpu {
             0x77 => rmw!(zpx, rra),
             0x78 => imp!(self.p |= flag::I),
             0x79 => rd!(aby, adc),
-            0x7A => imp!(()),
+            0x7A => imp!(),
             0x7B => rmw!(aby, rra),
             0x7C => rd!(abx, nop_read),
             0x7D => rd!(abx, adc),
@@ -293,7 +296,7 @@ impl Cpu {
             0xD7 => rmw!(zpx, dcp),
             0xD8 => imp!(self.p &= !flag::D),
             0xD9 => rd!(aby, cmp),
-            0xDA => imp!(()),
+            0xDA => imp!(),
             0xDB => rmw!(aby, dcp),
             0xDC => rd!(abx, nop_read),
             0xDD => rd!(abx, cmp),
@@ -311,7 +314,7 @@ impl Cpu {
                 self.set_zn(self.x)
             }),
             0xE9 | 0xEB => rd!(imm, sbc),
-            0xEA => imp!(()),
+            0xEA => imp!(),
             0xEC => rd!(abs, cpx),
             0xED => rd!(abs, sbc),
             0xEE => rmw!(abs, inc),
@@ -325,7 +328,7 @@ impl Cpu {
             0xF7 => rmw!(zpx, isc),
             0xF8 => imp!(self.p |= flag::D),
             0xF9 => rd!(aby, sbc),
-            0xFA => imp!(()),
+            0xFA => imp!(),
             0xFB => rmw!(aby, isc),
             0xFC => rd!(abx, nop_read),
             0xFD => rd!(abx, sbc),

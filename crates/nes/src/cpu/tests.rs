@@ -239,6 +239,6 @@ fn every_opcode_decodes_with_a_length() {
     for op in 0..=255u8 {
         let (name, mode) = disasm::decode(op);
         assert!(!name.is_empty());
-        assert!((1..=3).contains(&mode.len()));
+        assert!((1..=3).contains(&mode.bytes()));
     }
 }

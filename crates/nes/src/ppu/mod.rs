@@ -310,13 +310,11 @@ impl Ppu {
                     self.output_backdrop();
                 }
             }
-            VBLANK_LINE => {
-                if self.dot == 1 {
-                    if !self.suppress_vblank {
-                        self.status |= STATUS_VBLANK;
-                    }
-                    self.suppress_vblank = false;
+            VBLANK_LINE if self.dot == 1 => {
+                if !self.suppress_vblank {
+                    self.status |= STATUS_VBLANK;
                 }
+                self.suppress_vblank = false;
             }
             PRERENDER_LINE => {
                 if self.dot == 1 {
