@@ -194,8 +194,11 @@ impl Bus {
             0x4000..=0x4017 => self.apu.write(addr, value, self.cycle),
             0x4018..=0x401F => {}
             _ => {
-                // A bank switch changes what the PPU fetches from now on.
-                self.sync_ppu();
+                // A board register write (a bank switch) changes what the PPU
+                // fetches from now on; plain PRG RAM writes cannot.
+                if addr >= 0x8000 || self.cart.sees_low_writes() {
+                    self.sync_ppu();
+                }
                 self.cart.cpu_write(addr, value, self.cycle);
             }
         }

@@ -1,8 +1,9 @@
 //! The 2A03's APU (nesdev wiki: "APU", "APU registers").
 //!
 //! This is the timing skeleton the CPU tests rely on: the frame counter with
-//! its IRQ, the four length counters, $4015 status and the DMC's IRQ flag and
-//! DMA request hook. The channels' sound synthesis arrives with the audio work.
+//! its IRQ, the four length counters and $4015 status. The channels' sound,
+//! the DMC (whose sample fetches will use the bus's DMA path, `CpuBus::dma_cycle`)
+//! and the mixer arrive with the audio work.
 
 mod frame_counter;
 mod length;
@@ -17,11 +18,6 @@ const CHANNELS: usize = 4;
 pub struct Apu {
     frame_counter: FrameCounter,
     length: [LengthCounter; CHANNELS],
-    dmc_irq: bool,
-    dmc_irq_enabled: bool,
-    /// DMC sample bytes left to fetch (drives $4015 bit 4).
-    dmc_bytes_left: u16,
-    dmc_length: u16,
     /// A length-counter register was written and waits for the end of a cycle.
     length_write_pending: bool,
 }
@@ -36,8 +32,6 @@ impl Apu {
         for l in &mut self.length {
             l.set_enabled(false);
         }
-        self.dmc_irq = false;
-        self.dmc_bytes_left = 0;
         self.frame_counter.reset();
     }
 
@@ -58,19 +52,13 @@ impl Apu {
         }
     }
 
-    /// The APU's IRQ output: frame counter or DMC.
+    /// The APU's IRQ output (the frame counter's, until the DMC exists).
     #[inline]
     pub fn irq(&self) -> bool {
-        self.frame_counter.irq_flag || self.dmc_irq
+        self.frame_counter.irq_flag
     }
 
-    /// A DMC sample fetch the bus should perform by DMA, if one is due.
-    #[inline]
-    pub fn dmc_dma_request(&self) -> Option<u16> {
-        None
-    }
-
-    /// $4015 read: length counter status, DMC active, and the IRQ flags.
+    /// $4015 read: length counter status and the frame IRQ flag.
     /// Reading clears the frame IRQ flag. Bit 5 is open bus (the caller adds it).
     pub fn read_status(&mut self) -> u8 {
         let value = self.peek_status();
@@ -86,41 +74,23 @@ impl Apu {
                 value |= 1 << i;
             }
         }
-        if self.dmc_bytes_left > 0 {
-            value |= 0x10;
-        }
         if self.frame_counter.irq_flag {
             value |= 0x40;
-        }
-        if self.dmc_irq {
-            value |= 0x80;
         }
         value
     }
 
-    /// A CPU write to $4000-$4013, $4015 or $4017.
+    /// A CPU write to $4000-$4013, $4015 or $4017 (registers of parts not yet
+    /// emulated are accepted and ignored).
     pub fn write(&mut self, addr: u16, value: u8, cpu_cycle: u64) {
         self.length_write_pending = true;
         match addr {
             0x4000 | 0x4004 | 0x400C => self.length[usize::from((addr - 0x4000) / 4)].write_halt(value & 0x20 != 0),
             0x4008 => self.length[2].write_halt(value & 0x80 != 0),
             0x4003 | 0x4007 | 0x400B | 0x400F => self.length[usize::from((addr - 0x4003) / 4)].write_load(value),
-            0x4010 => {
-                self.dmc_irq_enabled = value & 0x80 != 0;
-                if !self.dmc_irq_enabled {
-                    self.dmc_irq = false;
-                }
-            }
-            0x4013 => self.dmc_length = u16::from(value) * 16 + 1,
             0x4015 => {
                 for (i, l) in self.length.iter_mut().enumerate() {
                     l.set_enabled(value & (1 << i) != 0);
-                }
-                self.dmc_irq = false;
-                if value & 0x10 == 0 {
-                    self.dmc_bytes_left = 0;
-                } else if self.dmc_bytes_left == 0 {
-                    self.dmc_bytes_left = self.dmc_length;
                 }
             }
             0x4017 => self.frame_counter.write(value, cpu_cycle),

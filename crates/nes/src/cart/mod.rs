@@ -274,6 +274,11 @@ impl Cartridge {
         }
     }
 
+    /// True when the board has registers below $8000.
+    pub fn sees_low_writes(&self) -> bool {
+        self.board.sees_low_writes()
+    }
+
     /// True when the board must see every PPU address-bus access as it happens.
     pub fn watches_ppu_bus(&self) -> bool {
         self.board.watches_ppu_bus()
