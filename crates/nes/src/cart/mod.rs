@@ -309,3 +309,44 @@ impl Cartridge {
         &self.map
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(flags6: u8, trainer: Option<[u8; 512]>) -> Vec<u8> {
+        let mut rom = vec![b'N', b'E', b'S', 0x1A, 1, 1, flags6, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        if let Some(t) = trainer {
+            rom.extend_from_slice(&t);
+        }
+        rom.extend(std::iter::repeat_n(0xA5, 0x4000));
+        rom.extend(std::iter::repeat_n(0x3C, 0x2000));
+        rom
+    }
+
+    #[test]
+    fn trainer_is_loaded_at_7000() {
+        let mut trainer = [0u8; 512];
+        trainer[0] = 0x11;
+        trainer[511] = 0x22;
+        let cart = Cartridge::from_ines(&image(0x04, Some(trainer))).unwrap();
+        assert_eq!(cart.cpu_read(0x7000), Some(0x11));
+        assert_eq!(cart.cpu_read(0x71FF), Some(0x22));
+        assert_eq!(cart.cpu_read(0x8000), Some(0xA5), "PRG starts after the trainer");
+        assert_eq!(cart.ppu_peek(0x0000), 0x3C);
+    }
+
+    #[test]
+    fn unsupported_mapper_is_named() {
+        let err = Cartridge::from_ines(&image(0x40 | 0x50, None)).unwrap_err();
+        assert_eq!(err, RomError::UnsupportedMapper { mapper: 5, supported: "0 1 2 3 7" });
+        assert!(err.to_string().starts_with("mapper 5 is not supported"));
+    }
+
+    #[test]
+    fn trailing_bytes_are_counted_not_refused() {
+        let mut rom = image(0, None);
+        rom.extend_from_slice(b"title");
+        assert_eq!(Cartridge::from_ines(&rom).unwrap().trailing_bytes(), 5);
+    }
+}
