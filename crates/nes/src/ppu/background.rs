@@ -7,7 +7,7 @@ use super::{Ppu, CTRL_BG_TABLE};
 use crate::cart::Cartridge;
 
 impl Ppu {
-    #[inline]
+    #[inline(always)]
     pub(super) fn shift_background(&mut self) {
         self.bg_lo <<= 1;
         self.bg_hi <<= 1;
@@ -37,7 +37,7 @@ impl Ppu {
     /// The fetch schedule of dots 1-256 and 321-337: each 8-dot group reads
     /// the nametable byte, the attribute byte and the two pattern bytes, then
     /// moves v to the next tile; dot 256 also moves v down one line.
-    #[inline]
+    #[inline(always)]
     pub(super) fn background_fetch(&mut self, cart: &mut Cartridge, dot: u16) {
         match (dot - 1) & 7 {
             0 => {

@@ -402,7 +402,7 @@ impl Ppu {
         self.put_pixel(x, pixel);
     }
 
-    #[inline]
+    #[inline(always)]
     fn output_pixel(&mut self, x: usize) {
         let bg = if self.mask & MASK_BG != 0 && (x >= 8 || self.mask & MASK_BG_LEFT != 0) {
             self.background_pixel()
