@@ -226,9 +226,16 @@ impl Ppu {
                 // Dots 1-256 of a visible line: nothing the CPU can change
                 // happens inside one catch-up, so run them in a tight loop.
                 let span = (256 - u64::from(self.dot)).min(dots);
-                for _ in 0..span {
-                    self.dot += 1;
-                    self.visible_dot(cart, self.dot);
+                if span == 256 && self.evaluate_line_in_one_pass() {
+                    for _ in 0..span {
+                        self.dot += 1;
+                        self.visible_dot::<false>(cart, self.dot);
+                    }
+                } else {
+                    for _ in 0..span {
+                        self.dot += 1;
+                        self.visible_dot::<true>(cart, self.dot);
+                    }
                 }
                 dots -= span;
                 continue;
@@ -341,7 +348,7 @@ impl Ppu {
         let dot = self.dot;
         if visible {
             if (1..=256).contains(&dot) {
-                self.visible_dot(cart, dot);
+                self.visible_dot::<true>(cart, dot);
                 return;
             }
             self.evaluate_sprites(dot);
@@ -378,11 +385,14 @@ impl Ppu {
         }
     }
 
-    /// Dots 1-256 of a visible line with rendering on: sprite evaluation,
-    /// one pixel, and the background fetch schedule.
+    /// Dots 1-256 of a visible line with rendering on: sprite evaluation
+    /// (unless `EVALUATE` is false because it was done in one pass), one
+    /// pixel, and the background fetch schedule.
     #[inline(always)]
-    fn visible_dot(&mut self, cart: &mut Cartridge, dot: u16) {
-        self.evaluate_sprites(dot);
+    fn visible_dot<const EVALUATE: bool>(&mut self, cart: &mut Cartridge, dot: u16) {
+        if EVALUATE {
+            self.evaluate_sprites(dot);
+        }
         // The pixel uses the shifters as they are after this dot's shift.
         if dot >= 2 {
             self.shift_background();

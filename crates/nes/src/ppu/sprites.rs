@@ -18,7 +18,7 @@ pub(super) const BEHIND: u8 = 0x20;
 pub(super) const SPRITE_ZERO: u8 = 0x40;
 
 /// One of the eight sprite slots loaded during dots 257-320.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Slot {
     y: u8,
     tile: u8,
@@ -28,7 +28,7 @@ struct Slot {
     pattern_hi: u8,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct SpriteUnit {
     secondary: [u8; 32],
     /// Next free byte of secondary OAM (32 = eight sprites found).
@@ -43,7 +43,7 @@ pub(super) struct SpriteUnit {
     pub(super) latch: u8,
     /// The first sprite evaluated was in range: it is sprite 0 on the next line.
     sprite0_next: bool,
-    sprites_found: u8,
+    pub(super) sprites_found: u8,
     slots: [Slot; 8],
     /// The pixels of the line being drawn, see the bit constants above.
     pub(super) line: [u8; 256],
@@ -106,6 +106,50 @@ impl Ppu {
             }
             _ => {}
         }
+    }
+
+    /// Dots 1-256 of evaluation at once, for a catch-up span that covers them
+    /// all (nothing can observe the steps in between). Handles the common
+    /// case, OAMADDR 0 and fewer than eight sprites in range, and leaves every
+    /// piece of state as the dot-by-dot scan would at dot 256; returns false,
+    /// changing nothing, for anything else.
+    pub(super) fn evaluate_line_in_one_pass(&mut self) -> bool {
+        if self.oam_addr != 0 {
+            return false;
+        }
+        let in_range = (0..64).filter(|&n| self.in_range(self.oam[n * 4])).count();
+        if in_range >= 8 {
+            return false; // the overflow scan: dot by dot
+        }
+        let mut secondary = [0xFF; 32];
+        let mut index = 0;
+        for n in 0..64 {
+            let y = self.oam[n * 4];
+            // Every Y is written to the next free slot; in-range sprites stay.
+            secondary[index] = y;
+            if self.in_range(y) {
+                secondary[index + 1..index + 4].copy_from_slice(&self.oam[n * 4 + 1..n * 4 + 4]);
+                index += 4;
+            }
+        }
+        // The scan used one even dot per sprite plus three per copied sprite;
+        // the rest of the 96 even dots step OAMADDR by 4 from 0, and the last
+        // odd dot (255) latched the byte before the final step.
+        let idle_steps = 96 - (64 + 3 * in_range);
+        let final_addr = (4 * idle_steps) as u8;
+        let sprite0_next = self.in_range(self.oam[0]);
+        let latch = self.oam[usize::from(final_addr.wrapping_sub(4))];
+        let s = &mut self.sprites;
+        s.secondary = secondary;
+        s.secondary_index = index as u8;
+        s.copy_left = 0;
+        s.overflow_copy_left = 0;
+        s.done = true;
+        s.sprite0_next = sprite0_next;
+        s.sprites_found = in_range as u8;
+        s.latch = latch;
+        self.oam_addr = final_addr;
+        true
     }
 
     /// One write-side step of evaluation, using the byte read on the previous dot.

@@ -101,3 +101,47 @@ fn oam_attribute_bytes_lose_bits_2_to_4() {
     assert_eq!(ppu.read_register(0x2004, &mut cart), 0xE3);
     assert_eq!(ppu.oam_addr, 0x02, "reads do not increment OAMADDR");
 }
+
+#[test]
+fn one_pass_sprite_evaluation_matches_the_dot_by_dot_scan() {
+    let mut seed: u32 = 0x1234_5678;
+    let mut next = move || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (seed >> 24) as u8
+    };
+    let (mut handled, mut declined) = (0, 0);
+    for round in 0..400 {
+        let (mut ppu, _cart) = setup();
+        // Sprites clustered near a few lines so that 0 to 12 are in range.
+        let crowd = next() % 13;
+        for n in 0..64 {
+            ppu.oam[n * 4] = if (n as u8) < crowd { 100 - (next() % 8) } else { next() };
+            for b in 1..4 {
+                ppu.oam[n * 4 + b] = next();
+            }
+        }
+        ppu.ctrl = if round % 3 == 0 { CTRL_SPRITE_8X16 } else { 0 };
+        ppu.mask = MASK_BG | MASK_SPRITES;
+        ppu.rendering = true;
+        ppu.scanline = if round % 2 == 0 { 100 } else { u16::from(next() % 240) };
+        ppu.dot = 0;
+
+        let mut stepped = ppu.clone();
+        for dot in 1..=256 {
+            stepped.dot = dot;
+            stepped.evaluate_sprites(dot);
+        }
+        let mut one_pass = ppu.clone();
+        if one_pass.evaluate_line_in_one_pass() {
+            handled += 1;
+            assert_eq!(one_pass.sprites, stepped.sprites, "round {round}");
+            assert_eq!(one_pass.oam_addr, stepped.oam_addr, "round {round}");
+            assert_eq!(one_pass.status, stepped.status, "round {round}");
+        } else {
+            declined += 1;
+            assert_eq!(one_pass.sprites, ppu.sprites, "a declined pass changes nothing");
+            assert!(stepped.sprites.sprites_found == 8, "declined only for the overflow scan (round {round})");
+        }
+    }
+    assert!(handled > 100 && declined > 20, "both paths exercised: {handled} handled, {declined} declined");
+}
