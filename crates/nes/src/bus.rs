@@ -87,10 +87,6 @@ impl Bus {
         &self.ram
     }
 
-    pub fn ram_mut(&mut self) -> &mut [u8; 0x800] {
-        &mut self.ram
-    }
-
     /// CPU cycles since power-on, as the bus counts them.
     pub fn cycle(&self) -> u64 {
         self.cycle

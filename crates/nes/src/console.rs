@@ -101,10 +101,6 @@ impl Nes {
         &self.bus
     }
 
-    pub fn bus_mut(&mut self) -> &mut Bus {
-        &mut self.bus
-    }
-
     /// The CPU state before the next instruction, in nestest.log's layout:
     /// `PC  bytes  disassembly  A:.. X:.. Y:.. P:.. SP:.. PPU:sl,dot CYC:n`.
     pub fn trace_line(&self) -> String {
@@ -125,5 +121,45 @@ impl Nes {
             self.bus.ppu.dot(),
             cpu.cycles
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// NROM whose program stores $42 to RAM $0010 and PRG RAM $6000, then loops.
+    fn rom() -> Vec<u8> {
+        let mut rom = vec![b'N', b'E', b'S', 0x1A, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut prg = vec![0xEA; 0x4000];
+        prg[..9].copy_from_slice(&[0xA9, 0x42, 0x85, 0x10, 0x8D, 0x00, 0x60, 0x4C, 0x07]);
+        prg[9] = 0x80;
+        prg[0x3FFC] = 0x00;
+        prg[0x3FFD] = 0x80;
+        rom.extend(prg);
+        rom.extend(vec![0; 0x2000]);
+        rom
+    }
+
+    #[test]
+    fn power_cycle_clears_the_console_but_keeps_cartridge_ram() {
+        let mut nes = Nes::from_ines(&rom()).unwrap();
+        nes.run_frame();
+        nes.run_frame();
+        assert_eq!((nes.peek(0x0010), nes.peek(0x6000)), (0x42, 0x42));
+        nes.power_cycle();
+        assert_eq!(nes.peek(0x0010), 0, "console RAM starts cleared");
+        assert_eq!(nes.peek(0x6000), 0x42, "cartridge RAM is kept");
+        assert_eq!(nes.frame_count(), 0);
+        assert_eq!((nes.cpu().pc, nes.cpu().cycles), (0x8000, 7));
+    }
+
+    #[test]
+    fn reset_keeps_ram_and_restarts_at_the_vector() {
+        let mut nes = Nes::from_ines(&rom()).unwrap();
+        nes.run_frame();
+        nes.reset();
+        assert_eq!(nes.cpu().pc, 0x8000);
+        assert_eq!(nes.peek(0x0010), 0x42);
     }
 }

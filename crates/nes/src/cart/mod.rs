@@ -300,10 +300,6 @@ impl Cartridge {
         &self.prg_ram
     }
 
-    pub fn prg_ram_mut(&mut self) -> &mut [u8] {
-        &mut self.prg_ram
-    }
-
     /// The current bank tables (for the debugger and tests).
     pub fn memory_map(&self) -> &MemoryMap {
         &self.map

@@ -287,11 +287,6 @@ impl Cpu {
     fn carry(&self) -> u8 {
         self.p & flag::C
     }
-
-    /// True while an NMI edge waits to be serviced (debugger view).
-    pub fn nmi_pending(&self) -> bool {
-        self.need_nmi
-    }
 }
 
 #[cfg(test)]
