@@ -110,7 +110,20 @@ impl Bus {
         let dots = (to - self.ppu_clock) / PPU_DIVIDER;
         self.ppu.run(dots, &mut self.cart);
         self.ppu_clock += dots * PPU_DIVIDER;
+        self.update_ppu_deadline();
+    }
+
+    /// When the PPU must next be caught up: its next NMI-changing dot or frame end.
+    #[inline]
+    fn update_ppu_deadline(&mut self) {
         self.ppu_deadline = self.ppu_clock + self.ppu.dots_until_event() * PPU_DIVIDER;
+    }
+
+    /// Steps the PPU every half cycle even for boards that do not need it
+    /// (the reference the lazy catch-up is tested against).
+    #[cfg(test)]
+    pub(crate) fn force_eager_ppu(&mut self) {
+        self.eager_ppu = true;
     }
 
     /// The part of a cycle before the access: the APU (and boards) clock once.
@@ -177,6 +190,8 @@ impl Bus {
             0x2000..=0x3FFF => {
                 self.sync_ppu();
                 self.ppu.write_register(addr, value, &mut self.cart);
+                // PPUMASK decides whether this frame loses a dot: the frame's end moves.
+                self.update_ppu_deadline();
             }
             0x4014 => {
                 self.oam_dma_page = value;

@@ -154,6 +154,50 @@ mod tests {
         assert_eq!((nes.cpu().pc, nes.cpu().cycles), (0x8000, 7));
     }
 
+    /// A program that keeps toggling rendering and polling $2002 with a loop
+    /// whose length drifts against the frame, so its PPU accesses land on
+    /// every part of the frame, the odd-frame skip included.
+    fn toggling_rom() -> Vec<u8> {
+        let mut rom = rom();
+        // NMI handler at $8100: STX $31 (where the inner loop was); INC $30; RTI.
+        rom[16 + 0x100..16 + 0x105].copy_from_slice(&[0x86, 0x31, 0xE6, 0x30, 0x40]);
+        rom[16 + 0x3FFA] = 0x00;
+        rom[16 + 0x3FFB] = 0x81;
+        let code = [
+            0xA9, 0x80, 0x8D, 0x00, 0x20, // LDA #$80; STA $2000 (NMI on)
+            0xA9, 0x1E, 0x8D, 0x01, 0x20, // LDA #$1E; STA $2001 (rendering on)
+            0xA2, 0x00, // LDX #0
+            0xE8, 0xE0, 0x00, 0xD0, 0xFB, // INX; CPX #0; BNE -5 (256 rounds)
+            0xAD, 0x02, 0x20, // LDA $2002
+            0x85, 0x32, // STA $32 (what the status read saw)
+            0xA9, 0x00, 0x8D, 0x01, 0x20, // LDA #0; STA $2001 (rendering off)
+            0xE6, 0x20, // INC $20
+            0xA6, 0x20, // LDX $20
+            0xCA, 0xD0, 0xFD, // DEX; BNE -3 (a delay that grows each round)
+            0x4C, 0x00, 0x80, // JMP $8000
+        ];
+        rom[16..16 + code.len()].copy_from_slice(&code);
+        rom
+    }
+
+    #[test]
+    fn lazy_ppu_catch_up_matches_stepping_every_half_cycle() {
+        let mut lazy = Nes::from_ines(&toggling_rom()).unwrap();
+        let mut eager = Nes::from_ines(&toggling_rom()).unwrap();
+        eager.bus.force_eager_ppu();
+        for frame in 0..120 {
+            lazy.run_frame();
+            eager.run_frame();
+            assert_eq!(lazy.cpu().cycles, eager.cpu().cycles, "frame {frame} ends on the same cycle");
+            assert_eq!(lazy.frame_hash(), eager.frame_hash(), "frame {frame} draws the same");
+            assert_eq!(lazy.cpu(), eager.cpu(), "frame {frame}");
+            for addr in [0x30, 0x31, 0x32] {
+                assert_eq!(lazy.peek(addr), eager.peek(addr), "frame {frame}: ${addr:02X} (NMI count, NMI time, status read)");
+            }
+        }
+        assert!(lazy.peek(0x30) > 100, "NMIs were taken");
+    }
+
     #[test]
     fn reset_keeps_ram_and_restarts_at_the_vector() {
         let mut nes = Nes::from_ines(&rom()).unwrap();

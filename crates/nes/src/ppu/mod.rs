@@ -146,12 +146,16 @@ impl Ppu {
 
     /// Recomputes `resolved_palette` from palette RAM and PPUMASK.
     fn resolve_palette(&mut self) {
-        let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
-        let emphasis = u16::from(self.mask >> 5) << 6;
         for entry in 0..32u8 {
             let cell = palette::mirror(if entry & 0x03 == 0 { 0 } else { entry });
-            self.resolved_palette[usize::from(entry)] = u16::from(self.palette[cell] & grey) | emphasis;
+            self.resolved_palette[usize::from(entry)] = self.as_drawn(self.palette[cell]);
         }
+    }
+
+    /// The frame-buffer value of a colour under PPUMASK's greyscale and emphasis.
+    fn as_drawn(&self, colour: u8) -> u16 {
+        let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
+        u16::from(colour & grey) | (u16::from(self.mask >> 5) << 6)
     }
 
     /// Reset button: the PPU clears its control registers and, until the end
@@ -216,11 +220,6 @@ impl Ppu {
     /// post-render and vertical-blank lines) are skipped in one step.
     pub fn run(&mut self, mut dots: u64, cart: &mut Cartridge) {
         while dots > 0 {
-            let idle = if (HEIGHT as u16..PRERENDER_LINE).contains(&self.scanline) {
-                self.idle_dots_ahead().min(dots)
-            } else {
-                0
-            };
             let settled = self.rendering == (self.mask & (MASK_BG | MASK_SPRITES) != 0);
             if self.rendering && settled && self.scanline < HEIGHT as u16 && self.dot < 256 {
                 // Dots 1-256 of a visible line: nothing the CPU can change
@@ -240,6 +239,11 @@ impl Ppu {
                 dots -= span;
                 continue;
             }
+            let idle = if (HEIGHT as u16..PRERENDER_LINE).contains(&self.scanline) {
+                self.idle_dots_ahead().min(dots)
+            } else {
+                0
+            };
             if idle > 0 {
                 // Only the position moves; nothing in this stretch changes state
                 // but the (already current) rendering flag.
@@ -407,8 +411,7 @@ impl Ppu {
         let x = usize::from(self.dot - 1);
         // Here colour 0 of a palette is itself, not the backdrop.
         let entry = if self.vram_addr & 0x3F00 == 0x3F00 { self.vram_addr as u8 & 0x1F } else { 0 };
-        let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
-        let pixel = u16::from(self.palette[palette::mirror(entry)] & grey) | (u16::from(self.mask >> 5) << 6);
+        let pixel = self.as_drawn(self.palette[palette::mirror(entry)]);
         self.put_pixel(x, pixel);
     }
 
