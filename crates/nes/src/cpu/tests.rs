@@ -233,12 +233,3 @@ fn unofficial_opcodes_compute_documented_results() {
     assert_eq!((cpu.a, cpu.x), (0x81, 0x81));
     assert_ne!(cpu.p & flag::N, 0);
 }
-
-#[test]
-fn every_opcode_decodes_with_a_length() {
-    for op in 0..=255u8 {
-        let (name, mode) = disasm::decode(op);
-        assert!(!name.is_empty());
-        assert!((1..=3).contains(&mode.bytes()));
-    }
-}
