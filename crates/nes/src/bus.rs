@@ -16,6 +16,7 @@ use crate::cart::Cartridge;
 use crate::controller::Controller;
 use crate::cpu::{Access, CpuBus};
 use crate::ppu::Ppu;
+use crate::timing::Timing;
 
 /// Master-clock ticks per CPU cycle and per PPU dot (NTSC).
 const CPU_DIVIDER: u64 = 12;
@@ -29,16 +30,38 @@ const WRITE_SETUP: u64 = 7;
 /// ppu_vbl_nmi's set/suppression/on/off timings all come out dot-exact.
 const PPU_PHASE: u64 = 3;
 
-/// OAM DMA, one CPU cycle per state (nesdev: "DMA").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OamDma {
-    Idle,
-    /// The CPU is halted on its next read; the read is repeated.
-    Halt,
-    /// One more cycle to land the first read on a get cycle.
-    Align,
-    Get(u8),
-    Put(u8, u8),
+/// The DMA unit's state (nesdev wiki: "DMA"). OAM DMA copies 256 bytes to
+/// $2004 in get/put pairs; DMC DMA fetches one sample byte. Both halt the
+/// CPU on a read cycle; while halted the CPU keeps repeating that read.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dma {
+    /// The halt cycle has been spent for the current stretch of DMA.
+    halted: bool,
+    oam_active: bool,
+    oam_page: u8,
+    /// Get and put cycles done (512 in all).
+    oam_count: u16,
+    oam_value: u8,
+    dmc_active: bool,
+    /// The DMC's byte is read only after a halt cycle and a dummy cycle
+    /// (OAM DMA cycles count as either).
+    dmc_need_halt: bool,
+    dmc_need_dummy: bool,
+}
+
+impl Dma {
+    /// Every DMA cycle after the first counts toward the DMC's halt, then its dummy cycle.
+    fn count_dmc_wait(&mut self) {
+        if self.dmc_need_halt {
+            self.dmc_need_halt = false;
+        } else if self.dmc_need_dummy {
+            self.dmc_need_dummy = false;
+        }
+    }
+
+    fn dmc_ready(&self) -> bool {
+        self.dmc_active && !self.dmc_need_halt && !self.dmc_need_dummy
+    }
 }
 
 /// Everything on the CPU's bus: RAM, PPU, APU, cartridge, controllers.
@@ -55,8 +78,9 @@ pub struct Bus {
     ppu_clock: u64,
     /// CPU cycles since power-on.
     cycle: u64,
-    oam_dma: OamDma,
-    oam_dma_page: u8,
+    dma: Dma,
+    /// CPU cycle of the last read of $4016 and $4017 (see `read_port`).
+    port_read_cycle: [u64; 2],
     /// Master-clock time at which the PPU must be caught up at the latest.
     ppu_deadline: u64,
     /// The board needs the PPU stepped every half cycle.
@@ -66,18 +90,19 @@ pub struct Bus {
 impl Bus {
     pub fn new(cart: Cartridge) -> Self {
         let eager_ppu = cart.watches_ppu_bus();
+        let timing = Timing::from_region(cart.header().region);
         Bus {
             ram: Box::new([0; 0x800]),
             ppu: Ppu::new(),
-            apu: Apu::new(),
+            apu: Apu::new(timing),
             cart,
             pads: Default::default(),
             open_bus: 0,
             master_clock: 0,
             ppu_clock: 0,
             cycle: 0,
-            oam_dma: OamDma::Idle,
-            oam_dma_page: 0,
+            dma: Dma::default(),
+            port_read_cycle: [u64::MAX; 2],
             ppu_deadline: 0,
             eager_ppu,
         }
@@ -97,7 +122,7 @@ impl Bus {
         self.ppu.reset();
         self.apu.reset();
         self.cart.reset();
-        self.oam_dma = OamDma::Idle;
+        self.dma = Dma::default();
     }
 
     /// Brings the PPU up to the current master-clock time.
@@ -173,8 +198,8 @@ impl Bus {
             // data bus, so open bus keeps its value (bit 5 comes from it).
             0x4015 => return self.apu.read_status() | (self.open_bus & 0x20),
             // Controller ports drive bits 0-4; bits 5-7 are open bus.
-            0x4016 => (self.open_bus & 0xE0) | self.pads[0].read(),
-            0x4017 => (self.open_bus & 0xE0) | self.pads[1].read(),
+            0x4016 => (self.open_bus & 0xE0) | self.read_port(0),
+            0x4017 => (self.open_bus & 0xE0) | self.read_port(1),
             0x4000..=0x401F => self.open_bus,
             _ => self.cart.cpu_read(addr).unwrap_or(self.open_bus),
         };
@@ -194,8 +219,9 @@ impl Bus {
                 self.update_ppu_deadline();
             }
             0x4014 => {
-                self.oam_dma_page = value;
-                self.oam_dma = OamDma::Halt;
+                self.dma.oam_page = value;
+                self.dma.oam_active = true;
+                self.dma.oam_count = 0;
             }
             0x4016 => {
                 for pad in &mut self.pads {
@@ -226,6 +252,17 @@ impl Bus {
             0x4000..=0x401F => self.open_bus,
             _ => self.cart.cpu_read(addr).unwrap_or(self.open_bus),
         }
+    }
+
+    /// A controller port read. The port's output enable stays asserted
+    /// through reads on consecutive cycles (a CPU halted by DMA repeats its
+    /// read), and the shift register is clocked once per such run: the
+    /// famous single lost bit when DMC DMA hits a $4016 read.
+    #[inline]
+    fn read_port(&mut self, port: usize) -> u8 {
+        let consecutive = self.port_read_cycle[port].wrapping_add(1) == self.cycle;
+        self.port_read_cycle[port] = self.cycle;
+        if consecutive { self.pads[port].peek() } else { self.pads[port].read() }
     }
 
     /// DMA reads only on get cycles, which alternate with put cycles. Which
@@ -259,34 +296,56 @@ impl CpuBus for Bus {
 
     #[inline]
     fn dma_pending(&self) -> bool {
-        self.oam_dma != OamDma::Idle
+        self.dma.oam_active || self.dma.dmc_active || self.apu.dmc_dma_address().is_some()
     }
 
-    /// OAM DMA: a halt cycle (the CPU's read, repeated), an alignment cycle
-    /// if the next cycle is not a get cycle, then 256 get/put pairs copying
-    /// $XX00-$XXFF to $2004: 513 or 514 cycles in all.
+    /// One DMA cycle (nesdev wiki: "DMA"). The first is the halt cycle (the
+    /// CPU's read, repeated). OAM DMA then reads on get cycles and writes
+    /// $2004 on put cycles, after an alignment cycle if needed: 513 or 514
+    /// cycles. The DMC's read needs the halt and one dummy cycle behind it
+    /// and a get cycle: 3 or 4 cycles alone, 2 (or 1, or 3) stolen from an
+    /// OAM DMA it lands in.
     fn dma_cycle(&mut self, addr: u16) -> bool {
-        match self.oam_dma {
-            OamDma::Idle => return false,
-            OamDma::Halt => {
-                self.cycle_read(addr);
-                self.oam_dma = if self.next_is_get_cycle() { OamDma::Get(0) } else { OamDma::Align };
+        if !self.dma.dmc_active && self.apu.dmc_dma_address().is_some() {
+            self.dma.dmc_active = true;
+            self.dma.dmc_need_halt = true;
+            self.dma.dmc_need_dummy = true;
+        }
+        if !self.dma.oam_active && !self.dma.dmc_active {
+            self.dma.halted = false;
+            return false;
+        }
+        if !self.dma.halted {
+            self.dma.halted = true;
+            self.dma.dmc_need_halt = false;
+            self.cycle_read(addr);
+            return true;
+        }
+        let get = self.next_is_get_cycle();
+        if get && self.dma.dmc_ready() {
+            let dmc_addr = self.apu.dmc_dma_address().unwrap_or(addr);
+            let value = self.cycle_read(dmc_addr);
+            self.apu.dmc_dma_done(value);
+            self.dma.dmc_active = false;
+            return true;
+        }
+        self.dma.count_dmc_wait();
+        if get && self.dma.oam_active {
+            let index = (self.dma.oam_count / 2) as u8;
+            self.dma.oam_value = self.cycle_read(u16::from_le_bytes([index, self.dma.oam_page]));
+            self.dma.oam_count += 1;
+        } else if !get && self.dma.oam_active && self.dma.oam_count & 1 == 1 {
+            self.begin_cycle(WRITE_SETUP);
+            self.sync_ppu();
+            self.ppu.dma_write_oam(self.dma.oam_value, &mut self.cart);
+            self.end_cycle(WRITE_SETUP);
+            self.dma.oam_count += 1;
+            if self.dma.oam_count == 512 {
+                self.dma.oam_active = false;
             }
-            OamDma::Align => {
-                self.cycle_read(addr);
-                self.oam_dma = OamDma::Get(0);
-            }
-            OamDma::Get(index) => {
-                let value = self.cycle_read(u16::from_le_bytes([index, self.oam_dma_page]));
-                self.oam_dma = OamDma::Put(index, value);
-            }
-            OamDma::Put(index, value) => {
-                self.begin_cycle(WRITE_SETUP);
-                self.sync_ppu();
-                self.ppu.dma_write_oam(value, &mut self.cart);
-                self.end_cycle(WRITE_SETUP);
-                self.oam_dma = if index == 0xFF { OamDma::Idle } else { OamDma::Get(index + 1) };
-            }
+        } else {
+            // Halted, aligning or waiting: the CPU's read is repeated.
+            self.cycle_read(addr);
         }
         true
     }

@@ -35,6 +35,29 @@ impl Nes {
             self.cpu.step(&mut self.bus);
         }
         self.bus.sync_ppu();
+        self.bus.apu.end_frame();
+    }
+
+    /// Moves finished audio samples (mono, host rate, about -1..1) into
+    /// `out`; returns how many. A frame makes about rate / 60 of them.
+    pub fn read_audio(&mut self, out: &mut [f32]) -> usize {
+        self.bus.apu.synth_mut().read(out)
+    }
+
+    /// Audio samples waiting to be read.
+    pub fn audio_available(&self) -> usize {
+        self.bus.apu.synth().available()
+    }
+
+    /// Sets the host sample rate (48 kHz unless told otherwise).
+    pub fn set_sample_rate(&mut self, rate: u32) {
+        self.bus.apu.synth_mut().set_sample_rate(rate);
+    }
+
+    /// Makes `ratio` times as many samples per emulated second: dynamic
+    /// rate control keeps the host's audio buffer level with this.
+    pub fn set_audio_ratio(&mut self, ratio: f64) {
+        self.bus.apu.synth_mut().set_ratio(ratio);
     }
 
     /// Runs one CPU instruction (or one cycle while jammed).

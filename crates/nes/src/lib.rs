@@ -21,9 +21,11 @@ pub mod cpu;
 pub mod mapper;
 pub mod ppu;
 pub mod testrom;
+pub mod timing;
 
 pub use cart::{Cartridge, RomError};
 pub use console::Nes;
 pub use controller::button;
 pub use ppu::palette::NtscPalette;
 pub use ppu::{HEIGHT, WIDTH};
+pub use timing::Timing;

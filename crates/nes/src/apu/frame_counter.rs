@@ -12,12 +12,16 @@ pub struct FrameClocks {
 /// CPU cycles (since the sequence started) at which each step happens, NTSC.
 /// 4-step: quarter, half, quarter, (IRQ), half + IRQ, IRQ; the sequence restarts
 /// after the last entry. 5-step: quarter, half, quarter, nothing, half.
-const STEPS_4: [u32; 6] = [7457, 14913, 22371, 29828, 29829, 29830];
-const STEPS_5: [u32; 6] = [7457, 14913, 22371, 29829, 37281, 37282];
+pub const STEPS_NTSC: [[u32; 6]; 2] = [[7457, 14913, 22371, 29828, 29829, 29830], [7457, 14913, 22371, 29829, 37281, 37282]];
+/// The same for PAL's slower divider.
+pub const STEPS_PAL: [[u32; 6]; 2] = [[8313, 16627, 24939, 33252, 33253, 33254], [8313, 16627, 24939, 33253, 41565, 41566]];
+
 
 #[derive(Debug, Clone)]
 pub struct FrameCounter {
     five_step: bool,
+    /// Step times for 4-step and 5-step mode (by region).
+    steps: &'static [[u32; 6]; 2],
     irq_inhibit: bool,
     pub(crate) irq_flag: bool,
     /// CPU cycles since the sequence (re)started.
@@ -31,23 +35,29 @@ pub struct FrameCounter {
 
 impl Default for FrameCounter {
     fn default() -> Self {
-        let mut fc = FrameCounter {
+        Self::new(&STEPS_NTSC)
+    }
+}
+
+impl FrameCounter {
+    pub fn new(steps: &'static [[u32; 6]; 2]) -> Self {
+        // At power-on the APU acts as if $4017 had been written with $00 9 to
+        // 12 cycles before the first instruction (blargg's 2005 APU notes):
+        // a write takes effect 3-4 cycles late and the 7-cycle reset sequence
+        // runs before the first instruction, so the 4-step sequence starts
+        // counting at power-on itself.
+        FrameCounter {
             five_step: false,
+            steps,
             irq_inhibit: false,
             irq_flag: false,
             cycle: 0,
             step: 0,
             pending: None,
             block_ticks: 0,
-        };
-        // "At power-on, it's as if $4017 was written with $00 a few cycles
-        // before the first instruction."
-        fc.pending = Some((0x00, 3));
-        fc
+        }
     }
-}
 
-impl FrameCounter {
     /// $4017 write. The new mode starts 3 or 4 CPU cycles later depending on
     /// whether the write lands on an APU cycle; IRQ inhibit acts at once.
     pub fn write(&mut self, value: u8, cpu_cycle: u64) {
@@ -68,11 +78,21 @@ impl FrameCounter {
     }
 
     /// One CPU cycle.
-    #[inline]
+    #[inline(always)]
     pub fn clock(&mut self) -> FrameClocks {
-        let mut clocks = FrameClocks::default();
         self.cycle += 1;
-        let steps = if self.five_step { &STEPS_5 } else { &STEPS_4 };
+        if self.cycle != self.steps[usize::from(self.five_step)][self.step] && self.pending.is_none() && self.block_ticks == 0 {
+            return FrameClocks::default();
+        }
+        self.clock_event()
+    }
+
+    /// The cycle's work when a step, a mode change or a blocked clock is due.
+    #[cold]
+    #[inline(never)]
+    fn clock_event(&mut self) -> FrameClocks {
+        let mut clocks = FrameClocks::default();
+        let steps = &self.steps[usize::from(self.five_step)];
         if self.cycle == steps[self.step] {
             clocks = self.run_step();
             self.step += 1;

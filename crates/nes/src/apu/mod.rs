@@ -1,65 +1,255 @@
-//! The 2A03's APU (nesdev wiki: "APU", "APU registers").
+//! The 2A03's APU (nesdev wiki: "APU", "APU registers", "APU Mixer").
 //!
-//! This is the timing skeleton the CPU tests rely on: the frame counter with
-//! its IRQ, the four length counters and $4015 status. The channels' sound,
-//! the DMC (whose sample fetches will use the bus's DMA path, `CpuBus::dma_cycle`)
-//! and the mixer arrive with the audio work.
+//! Two parts run at different speeds. The frame counter, the length
+//! counters and the DMC's timer run every CPU cycle: they decide IRQs and
+//! DMA, which the CPU can observe to the cycle. The pulse, triangle and noise
+//! timers only shape the sound, so they run lazily: each knows the cycle of
+//! its next step, and the APU catches them up (stepping them in time order
+//! and mixing after every step) just before anything that changes them, a
+//! register write or a frame-counter clock, and at the end of each frame.
+//! Every change of the mixed level goes to [`Synth`] with its exact cycle.
 
+mod dmc;
+mod envelope;
 mod frame_counter;
 mod length;
+mod noise;
+mod pulse;
+mod synth;
+mod triangle;
 
 pub use frame_counter::{FrameClocks, FrameCounter};
 pub use length::LengthCounter;
+pub use synth::{Synth, DEFAULT_SAMPLE_RATE};
+
+use crate::timing::Timing;
+use dmc::Dmc;
+use noise::Noise;
+use pulse::Pulse;
+use triangle::Triangle;
 
 /// Channel order in `length`: pulse 1, pulse 2, triangle, noise.
 const CHANNELS: usize = 4;
 
-#[derive(Debug, Clone, Default)]
+/// The mixer (nesdev "APU Mixer"): the two non-linear DAC networks of the
+/// 2A03, pulses on one and triangle/noise/DMC on the other.
+fn mix(pulse1: u8, pulse2: u8, triangle: f32, noise: u8, dmc: u8) -> f32 {
+    let pulses = u16::from(pulse1) + u16::from(pulse2);
+    let pulse_out = if pulses == 0 { 0.0 } else { 95.88 / (8128.0 / f32::from(pulses) + 100.0) };
+    let tnd = triangle / 8227.0 + f32::from(noise) / 12241.0 + f32::from(dmc) / 22638.0;
+    let tnd_out = if tnd == 0.0 { 0.0 } else { 159.79 / (1.0 / tnd + 100.0) };
+    pulse_out + tnd_out
+}
+
+#[derive(Debug, Clone)]
 pub struct Apu {
     frame_counter: FrameCounter,
     length: [LengthCounter; CHANNELS],
     /// A length-counter register was written and waits for the end of a cycle.
     length_write_pending: bool,
+    pulse: [Pulse; 2],
+    triangle: Triangle,
+    noise: Noise,
+    dmc: Dmc,
+    /// CPU cycles clocked since power-on.
+    cycle: u64,
+    /// The lazy channels have been stepped through this cycle.
+    synced: u64,
+    /// The mixed level last sent to the synthesizer, and the channel outputs it came from.
+    level: f32,
+    outputs: (u8, u8, f32, u8, u8, f32),
+    /// A cartridge's expansion sound, already scaled to the mixer's range.
+    expansion: f32,
+    synth: Synth,
+}
+
+impl Default for Apu {
+    fn default() -> Self {
+        Self::new(Timing::Ntsc)
+    }
 }
 
 impl Apu {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(timing: Timing) -> Self {
+        let pal = timing == Timing::Pal;
+        Apu {
+            frame_counter: FrameCounter::new(if pal { &frame_counter::STEPS_PAL } else { &frame_counter::STEPS_NTSC }),
+            length: Default::default(),
+            length_write_pending: false,
+            pulse: [Pulse::new(true), Pulse::new(false)],
+            triangle: Triangle::default(),
+            noise: Noise::new(if pal { &noise::PERIODS_PAL } else { &noise::PERIODS_NTSC }),
+            dmc: Dmc::new(if pal { &dmc::RATES_PAL } else { &dmc::RATES_NTSC }),
+            cycle: 0,
+            synced: 0,
+            level: 0.0,
+            outputs: (0, 0, 0.0, 0, 0, 0.0),
+            expansion: 0.0,
+            synth: Synth::new(timing.cpu_clock_hz()),
+        }
     }
 
-    /// Reset button: channels silenced ($4015 = 0), the frame counter restarts.
+    /// Reset button: channels silenced ($4015 = 0), the frame counter
+    /// restarts, the triangle's phase and the DMC's level (but bit 0) clear.
     pub fn reset(&mut self) {
+        self.catch_up(self.cycle);
         for l in &mut self.length {
             l.set_enabled(false);
         }
         self.frame_counter.reset();
+        self.triangle.reset_phase();
+        self.dmc.reset();
+        self.emit(self.cycle);
     }
 
     /// One CPU cycle of APU time.
-    #[inline]
+    #[inline(always)]
     pub fn clock(&mut self) {
+        self.cycle += 1;
         let clocks = self.frame_counter.clock();
+        if clocks.quarter || clocks.half {
+            self.frame_clock(clocks);
+        }
+        if self.length_write_pending {
+            self.commit_length_writes();
+        }
+        if self.dmc.clock() {
+            self.dmc_output_clocked();
+        }
+    }
+
+    #[inline(never)]
+    fn commit_length_writes(&mut self) {
+        self.length_write_pending = false;
+        self.catch_up(self.cycle);
+        for l in &mut self.length {
+            l.commit();
+        }
+        self.emit(self.cycle);
+    }
+
+    #[inline(never)]
+    fn dmc_output_clocked(&mut self) {
+        self.catch_up(self.cycle);
+        self.emit(self.cycle);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn frame_clock(&mut self, clocks: FrameClocks) {
+        self.catch_up(self.cycle);
+        if clocks.quarter {
+            self.pulse[0].envelope.clock();
+            self.pulse[1].envelope.clock();
+            self.noise.envelope.clock();
+            self.triangle.clock_linear();
+        }
         if clocks.half {
             for l in &mut self.length {
                 l.clock();
             }
+            self.pulse[0].clock_sweep();
+            self.pulse[1].clock_sweep();
         }
-        if self.length_write_pending {
-            self.length_write_pending = false;
-            for l in &mut self.length {
-                l.commit();
+        self.emit(self.cycle);
+    }
+
+    /// Steps the pulse, triangle and noise timers through cycle `to`, in
+    /// time order, sending every change of the mix to the synthesizer.
+    fn catch_up(&mut self, to: u64) {
+        if to <= self.synced {
+            return;
+        }
+        let active = [0, 1, 2, 3].map(|i| self.length[i].active());
+        // Channels nobody can hear skip ahead without mixing.
+        for (p, on) in self.pulse.iter_mut().zip(active) {
+            if !p.audible(on) {
+                p.skip_to(to);
             }
         }
+        if !self.triangle.changes(active[2]) {
+            self.triangle.skip_to(to, active[2]);
+        }
+        if !self.noise.audible(active[3]) {
+            self.noise.skip_to(to);
+        }
+        loop {
+            let t = self.pulse[0].next.min(self.pulse[1].next).min(self.triangle.next).min(self.noise.next);
+            if t > to {
+                break;
+            }
+            if self.pulse[0].next == t {
+                self.pulse[0].step();
+            }
+            if self.pulse[1].next == t {
+                self.pulse[1].step();
+            }
+            if self.triangle.next == t {
+                self.triangle.step(active[2]);
+            }
+            if self.noise.next == t {
+                self.noise.step();
+            }
+            self.emit(t);
+        }
+        self.synced = to;
     }
 
-    /// The APU's IRQ output (the frame counter's, until the DMC exists).
+    /// Mixes the channels' current outputs; a change goes to the synthesizer at `cycle`.
+    #[inline]
+    fn emit(&mut self, cycle: u64) {
+        let active = [0, 1, 2, 3].map(|i| self.length[i].active());
+        let outputs = (
+            self.pulse[0].output(active[0]),
+            self.pulse[1].output(active[1]),
+            self.triangle.output(active[2]),
+            self.noise.output(active[3]),
+            self.dmc.output(),
+            self.expansion,
+        );
+        if outputs == self.outputs {
+            return;
+        }
+        self.outputs = outputs;
+        let level = mix(outputs.0, outputs.1, outputs.2, outputs.3, outputs.4) + outputs.5;
+        if level != self.level {
+            self.synth.add_delta(cycle, level - self.level);
+            self.level = level;
+        }
+    }
+
+    /// The cartridge's sound changed to `level` (0 to about 1, like the mixer's output).
+    pub fn set_expansion(&mut self, level: f32) {
+        if level != self.expansion {
+            self.catch_up(self.cycle);
+            self.expansion = level;
+            self.emit(self.cycle);
+        }
+    }
+
+    /// Finishes the samples up to now (call once per video frame).
+    pub fn end_frame(&mut self) {
+        self.catch_up(self.cycle);
+        self.synth.end_frame(self.cycle);
+    }
+
+    /// The host-rate output: read finished samples, set the rate and ratio.
+    pub fn synth(&self) -> &Synth {
+        &self.synth
+    }
+
+    pub fn synth_mut(&mut self) -> &mut Synth {
+        &mut self.synth
+    }
+
+    /// The APU's IRQ output: the frame counter's or the DMC's.
     #[inline]
     pub fn irq(&self) -> bool {
-        self.frame_counter.irq_flag
+        self.frame_counter.irq_flag || self.dmc.irq_flag
     }
 
-    /// $4015 read: length counter status and the frame IRQ flag.
-    /// Reading clears the frame IRQ flag. Bit 5 is open bus (the caller adds it).
+    /// $4015 read: channel status and both IRQ flags. Reading clears the
+    /// frame IRQ flag (not the DMC's). Bit 5 is open bus (the caller adds it).
     pub fn read_status(&mut self) -> u8 {
         let value = self.peek_status();
         self.frame_counter.irq_flag = false;
@@ -74,28 +264,81 @@ impl Apu {
                 value |= 1 << i;
             }
         }
+        if self.dmc.active() {
+            value |= 0x10;
+        }
         if self.frame_counter.irq_flag {
             value |= 0x40;
+        }
+        if self.dmc.irq_flag {
+            value |= 0x80;
         }
         value
     }
 
-    /// A CPU write to $4000-$4013, $4015 or $4017 (registers of parts not yet
-    /// emulated are accepted and ignored).
+    /// A CPU write to $4000-$4013, $4015 or $4017.
     pub fn write(&mut self, addr: u16, value: u8, cpu_cycle: u64) {
-        self.length_write_pending = true;
+        self.catch_up(self.cycle);
+        let reg = addr & 3;
         match addr {
-            0x4000 | 0x4004 | 0x400C => self.length[usize::from((addr - 0x4000) / 4)].write_halt(value & 0x20 != 0),
-            0x4008 => self.length[2].write_halt(value & 0x80 != 0),
-            0x4003 | 0x4007 | 0x400B | 0x400F => self.length[usize::from((addr - 0x4003) / 4)].write_load(value),
+            0x4000..=0x4007 => {
+                let ch = usize::from((addr - 0x4000) / 4);
+                self.pulse[ch].write(reg, value);
+                match reg {
+                    0 => self.write_halt(ch, value & 0x20 != 0),
+                    3 => self.write_load(ch, value),
+                    _ => {}
+                }
+            }
+            0x4008..=0x400B => {
+                self.triangle.write(reg, value);
+                match reg {
+                    0 => self.write_halt(2, value & 0x80 != 0),
+                    3 => self.write_load(2, value),
+                    _ => {}
+                }
+            }
+            0x400C..=0x400F => {
+                self.noise.write(reg, value);
+                match reg {
+                    0 => self.write_halt(3, value & 0x20 != 0),
+                    3 => self.write_load(3, value),
+                    _ => {}
+                }
+            }
+            0x4010..=0x4013 => self.dmc.write(reg, value),
             0x4015 => {
+                self.length_write_pending = true;
                 for (i, l) in self.length.iter_mut().enumerate() {
                     l.set_enabled(value & (1 << i) != 0);
                 }
+                self.dmc.set_enabled(value & 0x10 != 0, cpu_cycle);
             }
             0x4017 => self.frame_counter.write(value, cpu_cycle),
             _ => {}
         }
+        self.emit(self.cycle);
+    }
+
+    fn write_halt(&mut self, ch: usize, halt: bool) {
+        self.length_write_pending = true;
+        self.length[ch].write_halt(halt);
+    }
+
+    fn write_load(&mut self, ch: usize, value: u8) {
+        self.length_write_pending = true;
+        self.length[ch].write_load(value);
+    }
+
+    /// The address the DMC wants read by DMA, if it wants a byte.
+    #[inline]
+    pub fn dmc_dma_address(&self) -> Option<u16> {
+        self.dmc.dma_address()
+    }
+
+    /// A DMC DMA delivered its byte.
+    pub fn dmc_dma_done(&mut self, value: u8) {
+        self.dmc.dma_done(value);
     }
 
     /// Length counter values (debugger view).
@@ -105,60 +348,4 @@ impl Apu {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(apu: &mut Apu, cycles: u32, cycle: &mut u64) {
-        for _ in 0..cycles {
-            *cycle += 1;
-            apu.clock();
-        }
-    }
-
-    #[test]
-    fn four_step_mode_raises_frame_irq_once_per_sequence() {
-        let mut apu = Apu::new();
-        let mut cycle = 0;
-        run(&mut apu, 10, &mut cycle);
-        assert!(!apu.irq());
-        run(&mut apu, 29_830, &mut cycle);
-        assert!(apu.irq(), "frame IRQ after one 4-step sequence");
-        assert_ne!(apu.read_status() & 0x40, 0);
-        assert!(!apu.irq(), "reading $4015 acknowledges it");
-        // Inhibit: no IRQ.
-        apu.write(0x4017, 0x40, cycle);
-        run(&mut apu, 60_000, &mut cycle);
-        assert!(!apu.irq());
-    }
-
-    #[test]
-    fn length_counter_counts_half_frames() {
-        let mut apu = Apu::new();
-        let mut cycle = 0;
-        apu.write(0x4015, 0x01, cycle);
-        apu.write(0x4003, 0x18, cycle); // index 3 -> length 2
-        run(&mut apu, 2, &mut cycle);
-        assert_eq!(apu.read_status() & 0x01, 1);
-        // Two half-frame clocks (at 14913 and 29829) empty it.
-        run(&mut apu, 30_000, &mut cycle);
-        assert_eq!(apu.read_status() & 0x01, 0);
-        // Disabled channels ignore length loads.
-        apu.write(0x4015, 0x00, cycle);
-        apu.write(0x4003, 0x08, cycle);
-        run(&mut apu, 1, &mut cycle);
-        assert_eq!(apu.length_counters()[0], 0);
-    }
-
-    #[test]
-    fn five_step_write_clocks_half_frame_immediately() {
-        let mut apu = Apu::new();
-        let mut cycle = 0;
-        run(&mut apu, 10, &mut cycle);
-        apu.write(0x4015, 0x01, cycle);
-        apu.write(0x4003, 0x18, cycle); // length 2
-        run(&mut apu, 1, &mut cycle);
-        apu.write(0x4017, 0x80, cycle);
-        run(&mut apu, 5, &mut cycle);
-        assert_eq!(apu.length_counters()[0], 1);
-    }
-}
+mod tests;
