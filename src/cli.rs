@@ -38,6 +38,12 @@ pub struct HeadlessArgs {
     /// Print frames per second measured after a 60-frame warm-up.
     #[arg(long)]
     pub bench: bool,
+    /// Write the sound of the whole run as a 16-bit mono WAV file.
+    #[arg(long, value_name = "FILE.wav")]
+    pub wav: Option<PathBuf>,
+    /// Audio sample rate in Hz (for --wav, and the rate the core synthesizes at).
+    #[arg(long, default_value_t = 48_000, value_parser = clap::value_parser!(u32).range(8_000..=192_000))]
+    pub sample_rate: u32,
 }
 
 #[derive(Debug, Args)]

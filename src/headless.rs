@@ -26,8 +26,13 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         }
     };
 
+    nes.set_sample_rate(args.sample_rate);
     let warmup = if args.bench { BENCH_WARMUP_FRAMES.min(args.frames / 2) } else { 0 };
     let mut timed_from = None;
+    // Audio is always synthesized and drained, as a frontend would: the
+    // benchmark measures the core with its sound on.
+    let mut chunk = vec![0.0f32; 4096];
+    let mut recording = Vec::new();
     for frame in 0..args.frames {
         if frame == warmup {
             timed_from = Some(Instant::now());
@@ -35,6 +40,10 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         let buttons = args.press.iter().filter(|p| (p.from..=p.to).contains(&frame)).fold(0, |b, p| b | p.buttons);
         nes.set_buttons(0, buttons);
         nes.run_frame();
+        let n = nes.read_audio(&mut chunk);
+        if args.wav.is_some() {
+            recording.extend_from_slice(&chunk[..n]);
+        }
     }
     let elapsed = timed_from.map(|t| t.elapsed());
 
@@ -54,7 +63,45 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         eprintln!("phosphor: {e:#}");
         return ExitCode::FAILURE;
     }
+    if let Some(path) = &args.wav {
+        if let Err(e) = write_wav(path, &recording, args.sample_rate) {
+            eprintln!("phosphor: {e:#}");
+            return ExitCode::FAILURE;
+        }
+        println!("wav_samples={}", recording.len());
+    }
     ExitCode::SUCCESS
+}
+
+/// Encodes mono samples (about -1..1) as a 16-bit PCM WAV image.
+pub fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes()); // fmt chunk size
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes()); // bytes per second
+    out.extend_from_slice(&2u16.to_le_bytes()); // block align
+    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for &s in samples {
+        let v = (s.clamp(-1.0, 1.0) * f32::from(i16::MAX)).round() as i16;
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// Writes a WAV file through a temporary file renamed into place.
+pub fn write_wav(path: &Path, samples: &[f32], rate: u32) -> anyhow::Result<()> {
+    let tmp = path.with_extension("wav.tmp");
+    std::fs::write(&tmp, wav_bytes(samples, rate)).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot move the recording to {}", path.display()))?;
+    Ok(())
 }
 
 /// Writes the last frame as an RGB PNG, through a temporary file renamed

@@ -167,3 +167,46 @@ fn phosphor_conformance_dir() -> Option<PathBuf> {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/test-roms/nes-test-roms"));
     dir.join("ny2011/ny2011.nes").exists().then_some(dir)
 }
+
+#[test]
+fn wav_records_what_the_program_plays() {
+    // Pulse 1: 50% duty, constant volume 15, length halted, period 253 (440.4 Hz).
+    let code = [
+        0xA9, 0x01, 0x8D, 0x15, 0x40, // LDA #$01; STA $4015
+        0xA9, 0xBF, 0x8D, 0x00, 0x40, // LDA #$BF; STA $4000
+        0xA9, 0x08, 0x8D, 0x01, 0x40, // LDA #$08; STA $4001 (sweep off, negate: no muting)
+        0xA9, 253, 0x8D, 0x02, 0x40, // LDA #253; STA $4002
+        0xA9, 0x00, 0x8D, 0x03, 0x40, // LDA #$00; STA $4003
+        0x4C, 0x19, 0x80, // JMP * (this instruction is at $8019)
+    ];
+    let dir = temp_dir("wav");
+    let rom = write(&dir, "tone.nes", &nrom(&code, 0));
+    let wav = dir.join("tone.wav");
+    let o = phosphor(&["headless", &rom, "--frames", "120", "--wav", wav.to_str().unwrap()]);
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    let bytes = std::fs::read(&wav).unwrap();
+    assert_eq!(&bytes[0..4], b"RIFF");
+    assert_eq!(&bytes[8..16], b"WAVEfmt ");
+    assert_eq!(u16::from_le_bytes([bytes[22], bytes[23]]), 1, "mono");
+    assert_eq!(u32::from_le_bytes(bytes[24..28].try_into().unwrap()), 48_000);
+    let samples: Vec<f64> = bytes[44..].chunks_exact(2).map(|c| f64::from(i16::from_le_bytes([c[0], c[1]]))).collect();
+    // 120 frames of 29,780.5 cycles at 1.789773 MHz is 1.9967 s.
+    let expected = 120.0 * 29_780.5 / 1_789_772.7 * 48_000.0;
+    assert!((samples.len() as f64 - expected).abs() < 50.0, "{} samples, want about {expected}", samples.len());
+    assert!(stdout(&o).contains(&format!("wav_samples={}", samples.len())));
+    // Count rising crossings of half the peak over the last second.
+    let tail = &samples[samples.len() - 48_000..];
+    let peak = tail.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+    assert!(peak > 2_000.0, "audible: peak {peak}");
+    let (mut armed, mut rises) = (false, 0);
+    for w in tail.windows(2) {
+        if w[1] < -peak / 2.0 {
+            armed = true;
+        }
+        if armed && w[0] < peak / 2.0 && w[1] >= peak / 2.0 {
+            armed = false;
+            rises += 1;
+        }
+    }
+    assert!((439..=441).contains(&rises), "{rises} periods in one second");
+}
