@@ -4,7 +4,7 @@
 //! folder named by `PHOSPHOR_TEST_ROMS`, else in `../shared/test-roms/nes-test-roms`
 //! beside the checkout; when they are absent each test says it was skipped.
 
-use phosphor_nes::{button, testrom, Nes};
+use phosphor_nes::{button, testrom, Cartridge, LoadOptions, Nes};
 use std::path::PathBuf;
 
 /// The nes-test-roms folder, if it can be found.
@@ -34,8 +34,14 @@ pub fn load(path: &str) -> Option<Vec<u8>> {
 
 /// Runs one ROM to its verdict and fails the test with the ROM's own words.
 pub fn check(path: &str, max_frames: u64, buttons: &str) {
+    check_with(path, max_frames, buttons, LoadOptions::default());
+}
+
+/// [`check`] with header overrides (a board revision, a region).
+pub fn check_with(path: &str, max_frames: u64, buttons: &str, options: LoadOptions) {
     let Some(rom) = load(path) else { return };
-    let mut nes = Nes::from_ines(&rom).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let cart = Cartridge::from_ines_with(&rom, options).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut nes = Nes::new(cart);
     if buttons != "-" {
         let held = buttons.split('+').map(|b| button::from_name(b).expect("known button")).fold(0, |a, b| a | b);
         nes.set_buttons(0, held);

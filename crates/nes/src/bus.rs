@@ -133,8 +133,15 @@ impl Bus {
             return;
         }
         let dots = (to - self.ppu_clock) / PPU_DIVIDER;
+        if self.eager_ppu {
+            self.cart.set_ppu_dot(self.ppu_clock / PPU_DIVIDER);
+        }
         self.ppu.run(dots, &mut self.cart);
         self.ppu_clock += dots * PPU_DIVIDER;
+        if self.eager_ppu {
+            // Register accesses that follow happen at this time.
+            self.cart.set_ppu_dot(self.ppu_clock / PPU_DIVIDER);
+        }
         self.update_ppu_deadline();
     }
 

@@ -23,7 +23,7 @@ pub mod ppu;
 pub mod testrom;
 pub mod timing;
 
-pub use cart::{Cartridge, RomError};
+pub use cart::{Cartridge, LoadOptions, Region, RomError};
 pub use console::Nes;
 pub use controller::button;
 pub use ppu::palette::NtscPalette;

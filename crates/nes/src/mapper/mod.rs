@@ -12,9 +12,11 @@ mod m000_nrom;
 mod m001_mmc1;
 mod m002_uxrom;
 mod m003_cnrom;
+mod m004_mmc3;
 mod m007_axrom;
 
 use crate::cart::{Header, MemoryMap, RomError};
+pub use m004_mmc3::Revision as Mmc3Revision;
 
 /// What every board implements. Defaults describe a board with no extras.
 pub trait Mapper {
@@ -113,6 +115,7 @@ boards! {
     Mmc1(m001_mmc1::Mmc1) = 1;
     Uxrom(m002_uxrom::Uxrom) = 2;
     Cnrom(m003_cnrom::Cnrom) = 3;
+    Mmc3(m004_mmc3::Mmc3) = 4;
     Axrom(m007_axrom::Axrom) = 7;
 }
 
