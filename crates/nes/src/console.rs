@@ -81,6 +81,16 @@ impl Nes {
         *self = Nes::new(cart);
     }
 
+    /// The cartridge (battery RAM, header, board) as loaded.
+    pub fn cartridge(&self) -> &Cartridge {
+        &self.bus.cart
+    }
+
+    /// The cartridge, to load a save into its RAM or take its dirty flag.
+    pub fn cartridge_mut(&mut self) -> &mut Cartridge {
+        &mut self.bus.cart
+    }
+
     /// Sets the buttons held on controller `port` (0 or 1).
     pub fn set_buttons(&mut self, port: usize, buttons: u8) {
         self.bus.pads[port].buttons = buttons;

@@ -118,6 +118,14 @@ fn prg_index(addr: u16) -> usize {
     (usize::from(addr) >> 13).saturating_sub(3)
 }
 
+/// A save image whose size does not match the cartridge's RAM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the save holds {found} bytes but this cartridge has {expected} bytes of RAM")]
+pub struct RamSizeError {
+    pub expected: usize,
+    pub found: usize,
+}
+
 /// What the user may override in a ROM's header (as NES 2.0 would say it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoadOptions {
@@ -140,6 +148,8 @@ pub struct Cartridge {
     board: Board,
     /// Bytes after the last declared ROM byte (kept for the user's information).
     trailing_bytes: usize,
+    /// PRG RAM was written since the last `take_ram_dirty`.
+    ram_dirty: bool,
 }
 
 impl Cartridge {
@@ -199,6 +209,7 @@ impl Cartridge {
             map,
             board,
             trailing_bytes,
+            ram_dirty: false,
         })
     }
 
@@ -240,6 +251,7 @@ impl Cartridge {
             && let PrgTarget::Ram { offset, writable: true } = self.map.prg[prg_index(addr)]
         {
             self.prg_ram[offset as usize + usize::from(addr & 0x1FFF)] = value;
+            self.ram_dirty = true;
         }
         if addr >= 0x8000 || self.board.sees_low_writes() {
             // Boards with bus conflicts see the AND of the CPU's value and the ROM's.
@@ -319,14 +331,36 @@ impl Cartridge {
         self.board.irq()
     }
 
-    /// The battery-backed RAM, if the cartridge has a battery.
+    /// The battery-backed RAM, if the cartridge has a battery: what a save file holds.
     pub fn battery_ram(&self) -> Option<&[u8]> {
         self.header.battery.then_some(&self.prg_ram[..])
     }
 
-    /// All PRG RAM (work and battery).
+    /// All PRG RAM (work and battery), e.g. MMC1's or MMC3's 8 KiB at $6000.
     pub fn prg_ram(&self) -> &[u8] {
         &self.prg_ram
+    }
+
+    /// Replaces PRG RAM with a saved image, which must be exactly its size;
+    /// on a size mismatch nothing changes.
+    pub fn load_prg_ram(&mut self, data: &[u8]) -> Result<(), RamSizeError> {
+        if data.len() != self.prg_ram.len() {
+            return Err(RamSizeError { expected: self.prg_ram.len(), found: data.len() });
+        }
+        self.prg_ram.copy_from_slice(data);
+        self.ram_dirty = false;
+        Ok(())
+    }
+
+    /// True if PRG RAM was written since the last call (then clears the flag):
+    /// the I/O layer saves when this says so.
+    pub fn take_ram_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.ram_dirty)
+    }
+
+    /// Whether PRG RAM was written since the flag was last taken.
+    pub fn ram_dirty(&self) -> bool {
+        self.ram_dirty
     }
 
     /// The current bank tables (for the debugger and tests).
@@ -366,6 +400,29 @@ mod tests {
         let err = Cartridge::from_ines(&image(0xD0, None)).unwrap_err();
         assert!(matches!(err, RomError::UnsupportedMapper { mapper: 13, supported } if supported.starts_with("0 1 2 3 4")));
         assert!(err.to_string().starts_with("mapper 13 is not supported"));
+    }
+
+    #[test]
+    fn battery_ram_loads_saves_and_reports_writes() {
+        let mut cart = Cartridge::from_ines(&image(0x02, None)).unwrap();
+        let len = cart.battery_ram().expect("battery flag").len();
+        assert_eq!(len, 0x2000);
+        assert!(!cart.ram_dirty());
+        cart.cpu_write(0x6123, 0x5A, 0);
+        assert!(cart.take_ram_dirty());
+        assert!(!cart.take_ram_dirty(), "taking clears it");
+        assert_eq!(cart.battery_ram().unwrap()[0x123], 0x5A);
+        // A save of the wrong size is refused and changes nothing.
+        let err = cart.load_prg_ram(&[1, 2, 3]).unwrap_err();
+        assert_eq!(err, RamSizeError { expected: 0x2000, found: 3 });
+        assert_eq!(cart.cpu_read(0x6123), Some(0x5A));
+        let mut save = vec![0u8; 0x2000];
+        save[0] = 0x77;
+        cart.load_prg_ram(&save).unwrap();
+        assert_eq!(cart.cpu_read(0x6000), Some(0x77));
+        assert!(!cart.ram_dirty(), "a freshly loaded save is clean");
+        // Without a battery there is nothing to save.
+        assert!(Cartridge::from_ines(&image(0, None)).unwrap().battery_ram().is_none());
     }
 
     #[test]
