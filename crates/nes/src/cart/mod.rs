@@ -268,10 +268,12 @@ impl Cartridge {
     /// PPU read of $0000-$2FFF (pattern tables and nametables).
     #[inline]
     pub fn ppu_read(&mut self, addr: u16) -> u8 {
+        let value = self.ppu_peek(addr);
+        // The board reacts after the fetch (MMC2's latches switch for the next one).
         if self.board.watches_ppu_bus() {
             self.board.ppu_bus(addr, &mut self.map);
         }
-        self.ppu_peek(addr)
+        value
     }
 
     /// PPU read without side effects (debugger, tests).

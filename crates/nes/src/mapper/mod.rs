@@ -14,6 +14,11 @@ mod m002_uxrom;
 mod m003_cnrom;
 mod m004_mmc3;
 mod m007_axrom;
+mod m009_mmc2;
+mod m011_color_dreams;
+mod m034_bnrom_nina;
+mod m066_gxrom;
+mod m071_camerica;
 
 use crate::cart::{Header, MemoryMap, RomError};
 pub use m004_mmc3::Revision as Mmc3Revision;
@@ -117,6 +122,11 @@ boards! {
     Cnrom(m003_cnrom::Cnrom) = 3;
     Mmc3(m004_mmc3::Mmc3) = 4;
     Axrom(m007_axrom::Axrom) = 7;
+    Mmc2(m009_mmc2::Mmc2) = 9 | 10;
+    ColorDreams(m011_color_dreams::ColorDreams) = 11;
+    Mapper34(m034_bnrom_nina::Mapper34) = 34;
+    Gxrom(m066_gxrom::Gxrom) = 66;
+    Camerica(m071_camerica::Camerica) = 71;
 }
 
 #[cfg(test)]
