@@ -18,17 +18,33 @@ use crate::cpu::{Access, CpuBus};
 use crate::ppu::Ppu;
 use crate::timing::Timing;
 
-/// Master-clock ticks per CPU cycle and per PPU dot (NTSC).
-const CPU_DIVIDER: u64 = 12;
-const PPU_DIVIDER: u64 = 4;
-/// Ticks of a read cycle before the access (a write's first half is 2 longer).
-const READ_SETUP: u64 = 5;
-const WRITE_SETUP: u64 = 7;
-/// Phase of the PPU clock against the CPU clock, in master ticks. With 3,
-/// reads and writes both land after two of the cycle's three dots, and the
-/// NMI line is sampled after the third: the alignment under which
-/// ppu_vbl_nmi's set/suppression/on/off timings all come out dot-exact.
-const PPU_PHASE: u64 = 3;
+/// Where accesses fall on the master clock (nesdev wiki: "Cycle reference
+/// chart"): ticks per CPU cycle and per PPU dot, and the ticks of a read or
+/// write cycle before its access.
+#[derive(Debug, Clone, Copy)]
+struct MasterClock {
+    cpu: u64,
+    ppu: u64,
+    read_setup: u64,
+    write_setup: u64,
+    /// Phase of the PPU clock against the CPU clock, in master ticks. NTSC:
+    /// with 3, reads and writes both land after two of the cycle's three
+    /// dots and the NMI line is sampled after the third, the alignment under
+    /// which ppu_vbl_nmi's set/suppression/on/off timings all come out
+    /// dot-exact. PAL and Dendy keep the same placement within the cycle.
+    phase: u64,
+}
+
+impl MasterClock {
+    fn new(timing: Timing) -> Self {
+        let (read_setup, write_setup) = match timing {
+            Timing::Ntsc => (5, 7),
+            Timing::Pal => (7, 9),
+            Timing::Dendy => (6, 9),
+        };
+        MasterClock { cpu: timing.cpu_divider(), ppu: timing.ppu_divider(), read_setup, write_setup, phase: 3 }
+    }
+}
 
 /// The DMA unit's state (nesdev wiki: "DMA"). OAM DMA copies 256 bytes to
 /// $2004 in get/put pairs; DMC DMA fetches one sample byte. Both halt the
@@ -85,6 +101,8 @@ pub struct Bus {
     ppu_deadline: u64,
     /// The board needs the PPU stepped every half cycle.
     eager_ppu: bool,
+    clock: MasterClock,
+    timing: Timing,
 }
 
 impl Bus {
@@ -93,7 +111,7 @@ impl Bus {
         let timing = Timing::from_region(cart.header().region);
         Bus {
             ram: Box::new([0; 0x800]),
-            ppu: Ppu::new(),
+            ppu: Ppu::with_timing(timing),
             apu: Apu::new(timing),
             cart,
             pads: Default::default(),
@@ -105,11 +123,18 @@ impl Bus {
             port_read_cycle: [u64::MAX; 2],
             ppu_deadline: 0,
             eager_ppu,
+            clock: MasterClock::new(timing),
+            timing,
         }
     }
 
     pub fn ram(&self) -> &[u8; 0x800] {
         &self.ram
+    }
+
+    /// The TV system the console runs as.
+    pub fn timing(&self) -> Timing {
+        self.timing
     }
 
     /// CPU cycles since power-on, as the bus counts them.
@@ -128,19 +153,19 @@ impl Bus {
     /// Brings the PPU up to the current master-clock time.
     #[inline]
     pub fn sync_ppu(&mut self) {
-        let to = self.master_clock + PPU_PHASE;
-        if self.ppu_clock + PPU_DIVIDER > to {
+        let to = self.master_clock + self.clock.phase;
+        if self.ppu_clock + self.clock.ppu > to {
             return;
         }
-        let dots = (to - self.ppu_clock) / PPU_DIVIDER;
+        let dots = (to - self.ppu_clock) / self.clock.ppu;
         if self.eager_ppu {
-            self.cart.set_ppu_dot(self.ppu_clock / PPU_DIVIDER);
+            self.cart.set_ppu_dot(self.ppu_clock / self.clock.ppu);
         }
         self.ppu.run(dots, &mut self.cart);
-        self.ppu_clock += dots * PPU_DIVIDER;
+        self.ppu_clock += dots * self.clock.ppu;
         if self.eager_ppu {
             // Register accesses that follow happen at this time.
-            self.cart.set_ppu_dot(self.ppu_clock / PPU_DIVIDER);
+            self.cart.set_ppu_dot(self.ppu_clock / self.clock.ppu);
         }
         self.update_ppu_deadline();
     }
@@ -148,7 +173,7 @@ impl Bus {
     /// When the PPU must next be caught up: its next NMI-changing dot or frame end.
     #[inline]
     fn update_ppu_deadline(&mut self) {
-        self.ppu_deadline = self.ppu_clock + self.ppu.dots_until_event() * PPU_DIVIDER;
+        self.ppu_deadline = self.ppu_clock + self.ppu.dots_until_event() * self.clock.ppu;
     }
 
     /// Steps the PPU every half cycle even for boards that do not need it
@@ -171,8 +196,8 @@ impl Bus {
 
     #[inline]
     fn end_cycle(&mut self, setup: u64) {
-        self.master_clock += CPU_DIVIDER - setup;
-        if self.eager_ppu || self.master_clock + PPU_PHASE >= self.ppu_deadline {
+        self.master_clock += self.clock.cpu - setup;
+        if self.eager_ppu || self.master_clock + self.clock.phase >= self.ppu_deadline {
             self.sync_ppu();
         }
     }
@@ -180,17 +205,17 @@ impl Bus {
     /// One complete read cycle (used by the CPU and by DMA).
     #[inline]
     fn cycle_read(&mut self, addr: u16) -> u8 {
-        self.begin_cycle(READ_SETUP);
+        self.begin_cycle(self.clock.read_setup);
         let value = self.read_mem(addr);
-        self.end_cycle(READ_SETUP);
+        self.end_cycle(self.clock.read_setup);
         value
     }
 
     #[inline]
     fn cycle_write(&mut self, addr: u16, value: u8) {
-        self.begin_cycle(WRITE_SETUP);
+        self.begin_cycle(self.clock.write_setup);
         self.write_mem(addr, value);
-        self.end_cycle(WRITE_SETUP);
+        self.end_cycle(self.clock.write_setup);
     }
 
     #[inline]
@@ -342,10 +367,10 @@ impl CpuBus for Bus {
             self.dma.oam_value = self.cycle_read(u16::from_le_bytes([index, self.dma.oam_page]));
             self.dma.oam_count += 1;
         } else if !get && self.dma.oam_active && self.dma.oam_count & 1 == 1 {
-            self.begin_cycle(WRITE_SETUP);
+            self.begin_cycle(self.clock.write_setup);
             self.sync_ppu();
             self.ppu.dma_write_oam(self.dma.oam_value, &mut self.cart);
-            self.end_cycle(WRITE_SETUP);
+            self.end_cycle(self.clock.write_setup);
             self.dma.oam_count += 1;
             if self.dma.oam_count == 512 {
                 self.dma.oam_active = false;

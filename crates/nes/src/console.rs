@@ -118,6 +118,11 @@ impl Nes {
         hash
     }
 
+    /// NTSC, PAL or Dendy, from the header or the load options.
+    pub fn timing(&self) -> crate::Timing {
+        self.bus.timing()
+    }
+
     pub fn frame_count(&self) -> u64 {
         self.bus.ppu.frame_count()
     }
@@ -238,5 +243,30 @@ mod tests {
         nes.reset();
         assert_eq!(nes.cpu().pc, 0x8000);
         assert_eq!(nes.peek(0x0010), 0x42);
+    }
+
+    #[test]
+    fn each_tv_system_has_its_frame_length() {
+        use crate::cart::{LoadOptions, Region};
+        use crate::Timing;
+        // CPU cycles per frame: NTSC 262 x 341 / 3 (less half a dot per odd
+        // rendered frame; this program never renders), PAL 312 x 341 / 3.2,
+        // Dendy 312 x 341 / 3.
+        for (region, timing, per_frame) in [
+            (Region::Ntsc, Timing::Ntsc, 262.0 * 341.0 / 3.0),
+            (Region::Pal, Timing::Pal, 312.0 * 341.0 / 3.2),
+            (Region::Dendy, Timing::Dendy, 312.0 * 341.0 / 3.0),
+        ] {
+            let cart = Cartridge::from_ines_with(&rom(), LoadOptions { region: Some(region), ..Default::default() }).unwrap();
+            let mut nes = Nes::new(cart);
+            assert_eq!(nes.timing(), timing);
+            nes.run_frame();
+            let start = nes.bus().cycle();
+            for _ in 0..10 {
+                nes.run_frame();
+            }
+            let measured = (nes.bus().cycle() - start) as f64 / 10.0;
+            assert!((measured - per_frame).abs() < 1.0, "{timing:?}: {measured} cycles per frame, want {per_frame}");
+        }
     }
 }

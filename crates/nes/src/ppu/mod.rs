@@ -11,6 +11,7 @@ mod registers;
 mod sprites;
 
 use crate::cart::Cartridge;
+use crate::timing::Timing;
 
 pub const WIDTH: usize = 256;
 pub const HEIGHT: usize = 240;
@@ -66,6 +67,11 @@ pub struct Ppu {
     dot: u16,
     frame: u64,
     odd_frame: bool,
+    /// First line of vertical blank and the pre-render line, by TV system.
+    vblank_line: u16,
+    prerender_line: u16,
+    /// Only the NTSC PPU drops a dot on odd rendered frames.
+    skips_odd_dot: bool,
     /// Rendering enable as the pipeline sees it (PPUMASK takes a dot to apply).
     rendering: bool,
     /// A $2002 read one dot before VBL prevents the flag for this frame.
@@ -102,6 +108,16 @@ impl Default for Ppu {
 }
 
 impl Ppu {
+    /// A PPU with the line counts of `timing` (the 2C02, 2C07 or Dendy clone).
+    pub fn with_timing(timing: Timing) -> Self {
+        let mut ppu = Ppu::new();
+        ppu.vblank_line = timing.vblank_line();
+        ppu.prerender_line = timing.scanlines() - 1;
+        ppu.skips_odd_dot = timing.skips_odd_dot();
+        ppu
+    }
+
+    /// An NTSC PPU.
     pub fn new() -> Self {
         Ppu {
             ctrl: 0,
@@ -119,6 +135,9 @@ impl Ppu {
             dot: 0,
             frame: 0,
             odd_frame: false,
+            vblank_line: VBLANK_LINE,
+            prerender_line: PRERENDER_LINE,
+            skips_odd_dot: true,
             rendering: false,
             suppress_vblank: false,
             warming_up: false,
@@ -213,7 +232,7 @@ impl Ppu {
 
     #[inline]
     fn rendering_line(&self) -> bool {
-        self.scanline < HEIGHT as u16 || self.scanline == PRERENDER_LINE
+        self.scanline < HEIGHT as u16 || self.scanline == self.prerender_line
     }
 
     /// Runs `dots` dots. Stretches where no dot does any work (the
@@ -239,7 +258,7 @@ impl Ppu {
                 dots -= span;
                 continue;
             }
-            let idle = if (HEIGHT as u16..PRERENDER_LINE).contains(&self.scanline) {
+            let idle = if (HEIGHT as u16..self.prerender_line).contains(&self.scanline) {
                 self.idle_dots_ahead().min(dots)
             } else {
                 0
@@ -265,8 +284,8 @@ impl Ppu {
     #[inline]
     fn idle_dots_ahead(&self) -> u64 {
         let pos = u32::from(self.scanline) * u32::from(DOTS_PER_LINE) + u32::from(self.dot);
-        let vbl = u32::from(VBLANK_LINE) * u32::from(DOTS_PER_LINE) + 1;
-        let end = u32::from(PRERENDER_LINE) * u32::from(DOTS_PER_LINE) - 1;
+        let vbl = u32::from(self.vblank_line) * u32::from(DOTS_PER_LINE) + 1;
+        let end = u32::from(self.prerender_line) * u32::from(DOTS_PER_LINE) - 1;
         let start = u32::from(HEIGHT as u16) * u32::from(DOTS_PER_LINE) - 1;
         if pos >= start && pos + 1 < vbl {
             u64::from(vbl - 1 - pos)
@@ -282,10 +301,10 @@ impl Ppu {
     pub fn dots_until_event(&self) -> u64 {
         let line = u32::from(DOTS_PER_LINE);
         let pos = u32::from(self.scanline) * line + u32::from(self.dot);
-        let vbl_set = u32::from(VBLANK_LINE) * line + 1;
-        let vbl_clear = u32::from(PRERENDER_LINE) * line + 1;
-        let skip = self.odd_frame && self.mask & (MASK_BG | MASK_SPRITES) != 0;
-        let last = u32::from(PRERENDER_LINE) * line + if skip { 339 } else { 340 };
+        let vbl_set = u32::from(self.vblank_line) * line + 1;
+        let vbl_clear = u32::from(self.prerender_line) * line + 1;
+        let skip = self.skips_odd_dot && self.odd_frame && self.mask & (MASK_BG | MASK_SPRITES) != 0;
+        let last = u32::from(self.prerender_line) * line + if skip { 339 } else { 340 };
         let event = if pos < vbl_set {
             vbl_set
         } else if pos < vbl_clear {
@@ -303,7 +322,7 @@ impl Ppu {
         if self.dot == DOTS_PER_LINE {
             self.dot = 0;
             self.scanline += 1;
-            if self.scanline > PRERENDER_LINE {
+            if self.scanline > self.prerender_line {
                 self.scanline = 0;
                 self.frame += 1;
                 self.odd_frame = !self.odd_frame;
@@ -321,13 +340,13 @@ impl Ppu {
                     self.output_backdrop();
                 }
             }
-            VBLANK_LINE if self.dot == 1 => {
+            line if line == self.vblank_line && self.dot == 1 => {
                 if !self.suppress_vblank {
                     self.status |= STATUS_VBLANK;
                 }
                 self.suppress_vblank = false;
             }
-            PRERENDER_LINE => {
+            line if line == self.prerender_line => {
                 if self.dot == 1 {
                     // End of vertical blank: VBL, sprite 0 hit and overflow clear.
                     self.status &= !(STATUS_VBLANK | STATUS_SPRITE0 | STATUS_OVERFLOW);
@@ -337,7 +356,7 @@ impl Ppu {
                     self.render_dot(cart, false);
                     // "The skipped tick is implemented by jumping directly from
                     // (339, 261) to (0, 0)" on odd frames when rendering is enabled.
-                    if self.dot == 339 && self.odd_frame {
+                    if self.dot == 339 && self.odd_frame && self.skips_odd_dot {
                         self.dot = 340;
                     }
                 }
@@ -368,7 +387,7 @@ impl Ppu {
                 if dot == 257 {
                     self.copy_horizontal_scroll();
                 }
-                if self.scanline == PRERENDER_LINE && (280..=304).contains(&dot) {
+                if self.scanline == self.prerender_line && (280..=304).contains(&dot) {
                     self.copy_vertical_scroll();
                 }
                 self.oam_addr = 0;

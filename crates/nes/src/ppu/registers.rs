@@ -36,7 +36,7 @@ impl Ppu {
                 let value = (self.status & 0xE0) | (self.decayed_latch() & 0x1F);
                 // "Reading one PPU clock before reads it as clear and never sets
                 // the flag or generates NMI for that frame."
-                if self.scanline == VBLANK_LINE && self.dot == 0 {
+                if self.scanline == self.vblank_line && self.dot == 0 {
                     self.suppress_vblank = true;
                 }
                 self.status &= !STATUS_VBLANK;

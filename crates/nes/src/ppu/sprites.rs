@@ -7,7 +7,7 @@
 //! pixels are laid out once into a 256-entry buffer: what the eight sprite
 //! shifters would produce, since nothing they hold can change mid-line.
 
-use super::{Ppu, CTRL_SPRITE_8X16, CTRL_SPRITE_TABLE, PRERENDER_LINE, STATUS_OVERFLOW};
+use super::{Ppu, CTRL_SPRITE_8X16, CTRL_SPRITE_TABLE, STATUS_OVERFLOW};
 use crate::cart::Cartridge;
 
 /// Line-buffer entry bits: 2-bit pattern value (0 = transparent) ...
@@ -266,7 +266,7 @@ impl Ppu {
         let s = &mut self.sprites;
         s.line.fill(0);
         // No sprites are evaluated on the pre-render line, so line 0 has none.
-        if !visible || self.scanline == PRERENDER_LINE {
+        if !visible || self.scanline == self.prerender_line {
             return;
         }
         for index in (0..usize::from(s.sprites_found)).rev() {
