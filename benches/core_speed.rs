@@ -1,5 +1,6 @@
 //! Core speed: runs ROMs frame by frame with no window and prints frames per
-//! second (median of several timed rounds after a warm-up).
+//! second (median of several timed rounds after a warm-up), with sound on and,
+//! as the same-run baseline, with sound synthesis off.
 //!
 //! `cargo bench --bench core_speed` (set PHOSPHOR_TEST_ROMS if the
 //! conformance ROMs are not in ../shared/test-roms/nes-test-roms).
@@ -26,28 +27,45 @@ fn main() {
             println!("{rom}: SKIPPED (not found under {})", dir.display());
             continue;
         };
-        let mut nes = Nes::from_ines(&bytes).expect("benchmark ROM loads");
+        // Sound on (samples made and drained, as a frontend does) against
+        // sound off, in alternating rounds so both see the same machine load.
+        let mut on = Nes::from_ines(&bytes).expect("benchmark ROM loads");
+        let mut off = on.clone();
+        off.set_audio_enabled(false);
+        let mut samples = vec![0.0f32; 4096];
         for _ in 0..WARMUP_FRAMES {
-            nes.run_frame();
+            on.run_frame();
+            on.read_audio(&mut samples);
+            off.run_frame();
         }
-        let mut fps: Vec<f64> = (0..ROUNDS)
-            .map(|_| {
-                let start = Instant::now();
-                for _ in 0..FRAMES_PER_ROUND {
-                    nes.run_frame();
-                }
-                f64::from(FRAMES_PER_ROUND) / start.elapsed().as_secs_f64()
-            })
-            .collect();
-        fps.sort_by(f64::total_cmp);
-        let median = fps[ROUNDS / 2];
+        let mut fps_on = Vec::new();
+        let mut fps_off = Vec::new();
+        for _ in 0..ROUNDS {
+            let start = Instant::now();
+            for _ in 0..FRAMES_PER_ROUND {
+                on.run_frame();
+                on.read_audio(&mut samples);
+            }
+            fps_on.push(f64::from(FRAMES_PER_ROUND) / start.elapsed().as_secs_f64());
+            let start = Instant::now();
+            for _ in 0..FRAMES_PER_ROUND {
+                off.run_frame();
+            }
+            fps_off.push(f64::from(FRAMES_PER_ROUND) / start.elapsed().as_secs_f64());
+        }
+        fps_on.sort_by(f64::total_cmp);
+        fps_off.sort_by(f64::total_cmp);
+        let median = fps_on[ROUNDS / 2];
+        let silent = fps_off[ROUNDS / 2];
         let base = *baseline.get_or_insert(median);
         println!(
-            "{rom}: median {median:.0} frames/s (min {:.0}, max {:.0}; {:.2}x real time; {:.2}x nestest)",
-            fps[0],
-            fps[ROUNDS - 1],
+            "{rom}: median {median:.0} frames/s with sound (min {:.0}, max {:.0}; {:.2}x real time; {:.2}x nestest); \
+             {silent:.0} without, sound costs {:.1}%",
+            fps_on[0],
+            fps_on[ROUNDS - 1],
             median / 60.0988,
-            median / base
+            median / base,
+            (silent / median - 1.0) * 100.0
         );
     }
 }

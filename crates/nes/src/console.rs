@@ -49,6 +49,11 @@ impl Nes {
         self.bus.apu.synth().available()
     }
 
+    /// Turns sound synthesis off (a frontend with no audio device) or back on.
+    pub fn set_audio_enabled(&mut self, enabled: bool) {
+        self.bus.apu.set_audio_enabled(enabled);
+    }
+
     /// Sets the host sample rate (48 kHz unless told otherwise).
     pub fn set_sample_rate(&mut self, rate: u32) {
         self.bus.apu.synth_mut().set_sample_rate(rate);

@@ -58,6 +58,8 @@ pub struct Apu {
     /// The mixed level last sent to the synthesizer, and the channel outputs it came from.
     level: f32,
     outputs: (u8, u8, f32, u8, u8, f32),
+    /// False skips the mixer and synthesizer (no samples are made).
+    audio_enabled: bool,
     /// A cartridge's expansion sound, already scaled to the mixer's range.
     expansion: f32,
     synth: Synth,
@@ -84,6 +86,7 @@ impl Apu {
             synced: 0,
             level: 0.0,
             outputs: (0, 0, 0.0, 0, 0, 0.0),
+            audio_enabled: true,
             expansion: 0.0,
             synth: Synth::new(timing.cpu_clock_hz()),
         }
@@ -198,6 +201,9 @@ impl Apu {
     /// Mixes the channels' current outputs; a change goes to the synthesizer at `cycle`.
     #[inline]
     fn emit(&mut self, cycle: u64) {
+        if !self.audio_enabled {
+            return;
+        }
         let active = [0, 1, 2, 3].map(|i| self.length[i].active());
         let outputs = (
             self.pulse[0].output(active[0]),
@@ -216,6 +222,12 @@ impl Apu {
             self.synth.add_delta(cycle, level - self.level);
             self.level = level;
         }
+    }
+
+    /// Turns sample synthesis on or off (off: nothing to hear, less work;
+    /// the channels' timing, IRQs and DMA are unaffected).
+    pub fn set_audio_enabled(&mut self, enabled: bool) {
+        self.audio_enabled = enabled;
     }
 
     /// The cartridge's sound changed to `level` (0 to about 1, like the mixer's output).
