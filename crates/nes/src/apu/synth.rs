@@ -113,6 +113,9 @@ pub struct Synth {
     base_pos: u64,
     /// Output samples per CPU cycle, 32.32 fixed point.
     step: u64,
+    /// The step a rate or ratio change asked for; it takes over at the next
+    /// frame end, so positions within a frame stay on one scale.
+    next_step: u64,
     clock_rate: f64,
     sample_rate: u32,
     ratio: f64,
@@ -135,6 +138,7 @@ impl Synth {
             base_cycle: 0,
             base_pos: 0,
             step: 0,
+            next_step: 0,
             clock_rate,
             sample_rate: DEFAULT_SAMPLE_RATE,
             ratio: 1.0,
@@ -147,6 +151,7 @@ impl Synth {
             overflowed: 0,
         };
         synth.set_sample_rate(DEFAULT_SAMPLE_RATE);
+        synth.step = synth.next_step;
         synth
     }
 
@@ -166,7 +171,8 @@ impl Synth {
     }
 
     /// Produces `ratio` times as many samples per emulated second (dynamic
-    /// rate control nudges this by a fraction of a percent).
+    /// rate control nudges this by a fraction of a percent). Rate and ratio
+    /// changes apply from the next frame end.
     pub fn set_ratio(&mut self, ratio: f64) {
         self.ratio = ratio.clamp(0.5, 2.0);
         self.update_step();
@@ -178,7 +184,7 @@ impl Synth {
 
     fn update_step(&mut self) {
         let per_cycle = f64::from(self.sample_rate) * self.ratio / self.clock_rate;
-        self.step = (per_cycle * (1u64 << FRAC_BITS) as f64) as u64;
+        self.next_step = (per_cycle * (1u64 << FRAC_BITS) as f64) as u64;
     }
 
     /// Adds a level change of `delta` at CPU cycle `cycle` (not before the
@@ -222,6 +228,7 @@ impl Synth {
         self.diff[TAPS..].fill(0.0);
         self.base_pos = pos - ((count as u64) << FRAC_BITS);
         self.base_cycle = cycle;
+        self.step = self.next_step;
     }
 
     #[inline]

@@ -350,9 +350,13 @@ fn output_rate_follows_the_ratio() {
     };
     let normal = count(&mut apu);
     apu.synth_mut().set_ratio(1.005);
+    // The new ratio starts at a frame end: the frame under way keeps the old one.
+    let switching = count(&mut apu);
     let faster = count(&mut apu);
     let expected = 60.0 * 29_781.0 / CPU_HZ * RATE;
+    let per_frame = expected / 60.0;
     assert!((normal as f64 - expected).abs() < 2.0, "{normal} samples, want {expected}");
+    assert!((switching as f64 - (expected * 1.005 - per_frame * 0.005)).abs() < 2.0, "{switching} samples while switching");
     assert!((faster as f64 - expected * 1.005).abs() < 2.0, "{faster} samples at ratio 1.005");
 }
 
