@@ -158,13 +158,11 @@ impl Bus {
             return;
         }
         let dots = (to - self.ppu_clock) / self.clock.ppu;
-        if self.eager_ppu {
-            self.cart.set_ppu_dot(self.ppu_clock / self.clock.ppu);
-        }
         self.ppu.run(dots, &mut self.cart);
         self.ppu_clock += dots * self.clock.ppu;
         if self.eager_ppu {
-            // Register accesses that follow happen at this time.
+            // The next run's fetches and any register access before it start
+            // from here (stamped to within the run's one or two dots).
             self.cart.set_ppu_dot(self.ppu_clock / self.clock.ppu);
         }
         self.update_ppu_deadline();
@@ -260,7 +258,7 @@ impl Bus {
                     pad.write_strobe(value);
                 }
             }
-            0x4000..=0x4017 => self.apu.write(addr, value, self.cycle),
+            0x4000..=0x4017 => self.apu.write(addr, value),
             0x4018..=0x401F => {}
             _ => {
                 // A board register write (a bank switch) changes what the PPU

@@ -288,33 +288,23 @@ impl Apu {
         value
     }
 
-    /// A CPU write to $4000-$4013, $4015 or $4017.
-    pub fn write(&mut self, addr: u16, value: u8, cpu_cycle: u64) {
+    /// A CPU write to $4000-$4013, $4015 or $4017 (during the cycle just clocked).
+    pub fn write(&mut self, addr: u16, value: u8) {
         self.catch_up(self.cycle);
         let reg = addr & 3;
         match addr {
-            0x4000..=0x4007 => {
+            0x4000..=0x400F => {
                 let ch = usize::from((addr - 0x4000) / 4);
-                self.pulse[ch].write(reg, value);
+                match ch {
+                    0 | 1 => self.pulse[ch].write(reg, value),
+                    2 => self.triangle.write(reg, value),
+                    _ => self.noise.write(reg, value),
+                }
+                // The length halt flag: bit 7 on the triangle, bit 5 elsewhere.
+                let halt_bit = if ch == 2 { 0x80 } else { 0x20 };
                 match reg {
-                    0 => self.write_halt(ch, value & 0x20 != 0),
+                    0 => self.write_halt(ch, value & halt_bit != 0),
                     3 => self.write_load(ch, value),
-                    _ => {}
-                }
-            }
-            0x4008..=0x400B => {
-                self.triangle.write(reg, value);
-                match reg {
-                    0 => self.write_halt(2, value & 0x80 != 0),
-                    3 => self.write_load(2, value),
-                    _ => {}
-                }
-            }
-            0x400C..=0x400F => {
-                self.noise.write(reg, value);
-                match reg {
-                    0 => self.write_halt(3, value & 0x20 != 0),
-                    3 => self.write_load(3, value),
                     _ => {}
                 }
             }
@@ -324,9 +314,9 @@ impl Apu {
                 for (i, l) in self.length.iter_mut().enumerate() {
                     l.set_enabled(value & (1 << i) != 0);
                 }
-                self.dmc.set_enabled(value & 0x10 != 0, cpu_cycle);
+                self.dmc.set_enabled(value & 0x10 != 0, self.cycle);
             }
-            0x4017 => self.frame_counter.write(value, cpu_cycle),
+            0x4017 => self.frame_counter.write(value, self.cycle),
             _ => {}
         }
         self.emit(self.cycle);

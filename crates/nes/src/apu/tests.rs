@@ -1,9 +1,8 @@
 use super::*;
 use crate::timing::Timing;
 
-fn run(apu: &mut Apu, cycles: u32, cycle: &mut u64) {
+fn run(apu: &mut Apu, cycles: u32) {
     for _ in 0..cycles {
-        *cycle += 1;
         apu.clock();
     }
 }
@@ -11,47 +10,44 @@ fn run(apu: &mut Apu, cycles: u32, cycle: &mut u64) {
 #[test]
 fn four_step_mode_raises_frame_irq_once_per_sequence() {
     let mut apu = Apu::default();
-    let mut cycle = 0;
-    run(&mut apu, 10, &mut cycle);
+    run(&mut apu, 10);
     assert!(!apu.irq());
-    run(&mut apu, 29_830, &mut cycle);
+    run(&mut apu, 29_830);
     assert!(apu.irq(), "frame IRQ after one 4-step sequence");
     assert_ne!(apu.read_status() & 0x40, 0);
     assert!(!apu.irq(), "reading $4015 acknowledges it");
     // Inhibit: no IRQ.
-    apu.write(0x4017, 0x40, cycle);
-    run(&mut apu, 60_000, &mut cycle);
+    apu.write(0x4017, 0x40);
+    run(&mut apu, 60_000);
     assert!(!apu.irq());
 }
 
 #[test]
 fn length_counter_counts_half_frames() {
     let mut apu = Apu::default();
-    let mut cycle = 0;
-    apu.write(0x4015, 0x01, cycle);
-    apu.write(0x4003, 0x18, cycle); // index 3 -> length 2
-    run(&mut apu, 2, &mut cycle);
+    apu.write(0x4015, 0x01);
+    apu.write(0x4003, 0x18); // index 3 -> length 2
+    run(&mut apu, 2);
     assert_eq!(apu.read_status() & 0x01, 1);
     // Two half-frame clocks (at 14913 and 29829) empty it.
-    run(&mut apu, 30_000, &mut cycle);
+    run(&mut apu, 30_000);
     assert_eq!(apu.read_status() & 0x01, 0);
     // Disabled channels ignore length loads.
-    apu.write(0x4015, 0x00, cycle);
-    apu.write(0x4003, 0x08, cycle);
-    run(&mut apu, 1, &mut cycle);
+    apu.write(0x4015, 0x00);
+    apu.write(0x4003, 0x08);
+    run(&mut apu, 1);
     assert_eq!(apu.length_counters()[0], 0);
 }
 
 #[test]
 fn five_step_write_clocks_half_frame_immediately() {
     let mut apu = Apu::default();
-    let mut cycle = 0;
-    run(&mut apu, 10, &mut cycle);
-    apu.write(0x4015, 0x01, cycle);
-    apu.write(0x4003, 0x18, cycle); // length 2
-    run(&mut apu, 1, &mut cycle);
-    apu.write(0x4017, 0x80, cycle);
-    run(&mut apu, 5, &mut cycle);
+    run(&mut apu, 10);
+    apu.write(0x4015, 0x01);
+    apu.write(0x4003, 0x18); // length 2
+    run(&mut apu, 1);
+    apu.write(0x4017, 0x80);
+    run(&mut apu, 5);
     assert_eq!(apu.length_counters()[0], 1);
 }
 
@@ -66,7 +62,7 @@ const RATE: f64 = 48_000.0;
 fn render(regs: &[(u16, u8)], seconds: f64, sample: &[u8]) -> Vec<f32> {
     let mut apu = Apu::new(Timing::Ntsc);
     for &(addr, value) in regs {
-        apu.write(addr, value, apu.cycle);
+        apu.write(addr, value);
         apu.clock();
     }
     let cycles = (seconds * CPU_HZ) as u64;
