@@ -101,6 +101,8 @@ pub struct Bus {
     ppu_deadline: u64,
     /// The board needs the PPU stepped every half cycle.
     eager_ppu: bool,
+    /// The board counts CPU cycles (IRQ timers, expansion sound).
+    board_clock: bool,
     clock: MasterClock,
     timing: Timing,
 }
@@ -108,6 +110,7 @@ pub struct Bus {
 impl Bus {
     pub fn new(cart: Cartridge) -> Self {
         let eager_ppu = cart.watches_ppu_bus();
+        let board_clock = cart.clocks_with_cpu();
         let timing = Timing::from_region(cart.header().region);
         Bus {
             ram: Box::new([0; 0x800]),
@@ -123,6 +126,7 @@ impl Bus {
             port_read_cycle: [u64::MAX; 2],
             ppu_deadline: 0,
             eager_ppu,
+            board_clock,
             clock: MasterClock::new(timing),
             timing,
         }
@@ -190,6 +194,16 @@ impl Bus {
             self.sync_ppu();
         }
         self.apu.clock();
+        if self.board_clock {
+            self.clock_board();
+        }
+    }
+
+    /// The board's cycle: its timers, and its sound into the APU's mix.
+    #[inline(never)]
+    fn clock_board(&mut self) {
+        self.cart.cpu_clock();
+        self.apu.set_expansion(self.cart.audio_level());
     }
 
     #[inline]
@@ -231,7 +245,7 @@ impl Bus {
             0x4016 => (self.open_bus & 0xE0) | self.read_port(0),
             0x4017 => (self.open_bus & 0xE0) | self.read_port(1),
             0x4000..=0x401F => self.open_bus,
-            _ => self.cart.cpu_read(addr).unwrap_or(self.open_bus),
+            _ => self.cart.cpu_read_bus(addr).unwrap_or(self.open_bus),
         };
         self.open_bus = value;
         value
@@ -245,6 +259,7 @@ impl Bus {
             0x2000..=0x3FFF => {
                 self.sync_ppu();
                 self.ppu.write_register(addr, value, &mut self.cart);
+                self.cart.ppu_register_written(addr, value);
                 // PPUMASK decides whether this frame loses a dot: the frame's end moves.
                 self.update_ppu_deadline();
             }
@@ -267,6 +282,9 @@ impl Bus {
                     self.sync_ppu();
                 }
                 self.cart.cpu_write(addr, value, self.cycle);
+                if self.board_clock {
+                    self.apu.set_expansion(self.cart.audio_level());
+                }
             }
         }
     }
@@ -280,7 +298,7 @@ impl Bus {
             0x4016 => (self.open_bus & 0xE0) | self.pads[0].peek(),
             0x4017 => (self.open_bus & 0xE0) | self.pads[1].peek(),
             0x4000..=0x401F => self.open_bus,
-            _ => self.cart.cpu_read(addr).unwrap_or(self.open_bus),
+            _ => self.cart.cpu_peek(addr).unwrap_or(self.open_bus),
         }
     }
 

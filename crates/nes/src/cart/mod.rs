@@ -107,6 +107,53 @@ impl MemoryMap {
     }
 }
 
+/// The cartridge's PPU-side memory, lent to a board that decides PPU reads
+/// itself (see `Mapper::owns_ppu_bus`).
+#[derive(Debug, Clone, Copy)]
+pub struct PpuMemory<'a> {
+    pub map: &'a MemoryMap,
+    /// Pattern memory (CHR ROM or RAM).
+    pub chr: &'a [u8],
+    /// CIRAM (2 KiB) and the four-screen extra.
+    pub vram: &'a [u8; 0x1000],
+}
+
+impl PpuMemory<'_> {
+    /// What the bank tables alone put at `addr`.
+    #[inline]
+    pub fn read(&self, addr: u16) -> u8 {
+        let addr = usize::from(addr & 0x3FFF);
+        if addr < 0x2000 {
+            self.chr[self.map.chr[addr >> 10] as usize + (addr & 0x3FF)]
+        } else {
+            self.vram[self.map.nametables[(addr >> 10) & 3] as usize + (addr & 0x3FF)]
+        }
+    }
+}
+
+/// The writable counterpart of [`PpuMemory`], for PPU writes.
+#[derive(Debug)]
+pub struct PpuMemoryMut<'a> {
+    pub map: &'a MemoryMap,
+    pub chr: &'a mut [u8],
+    pub vram: &'a mut [u8; 0x1000],
+}
+
+impl PpuMemoryMut<'_> {
+    /// Stores through the bank tables alone (CHR only where it is RAM).
+    #[inline]
+    pub fn write(&mut self, addr: u16, value: u8) {
+        let addr = usize::from(addr & 0x3FFF);
+        if addr < 0x2000 {
+            if self.map.chr_writable {
+                self.chr[self.map.chr[addr >> 10] as usize + (addr & 0x3FF)] = value;
+            }
+        } else {
+            self.vram[self.map.nametables[(addr >> 10) & 3] as usize + (addr & 0x3FF)] = value;
+        }
+    }
+}
+
 /// NES 2.0 can declare sizes that are not whole banks: repeat the data (as
 /// unconnected address lines would) up to the next whole bank.
 fn mirrored_to_whole_banks(data: &[u8], bank: usize) -> Vec<u8> {
@@ -150,6 +197,8 @@ pub struct Cartridge {
     trailing_bytes: usize,
     /// PRG RAM was written since the last `take_ram_dirty`.
     ram_dirty: bool,
+    /// The board decides PPU reads (cached: it is asked on every fetch).
+    owns_ppu_bus: bool,
 }
 
 impl Cartridge {
@@ -199,6 +248,7 @@ impl Cartridge {
         map.map_prg_ram(0, true, true);
         map.map_chr_8k(0);
         let board = Board::new(&header, &mut map)?;
+        let owns_ppu_bus = board.owns_ppu_bus();
         let trailing_bytes = bytes.len() - header.file_len();
         Ok(Cartridge {
             header,
@@ -210,6 +260,7 @@ impl Cartridge {
             board,
             trailing_bytes,
             ram_dirty: false,
+            owns_ppu_bus,
         })
     }
 
@@ -244,6 +295,49 @@ impl Cartridge {
         }
     }
 
+    /// CPU read of $4020-$FFFF as the bus makes it: registers below $6000
+    /// that answer reads (and may change on being read) included.
+    #[inline]
+    pub fn cpu_read_bus(&mut self, addr: u16) -> Option<u8> {
+        if addr < 0x6000 {
+            return if self.board.reads_low() { self.board.cpu_read_low(addr) } else { None };
+        }
+        self.cpu_read(addr)
+    }
+
+    /// Like [`Cartridge::cpu_read_bus`], without side effects.
+    pub fn cpu_peek(&self, addr: u16) -> Option<u8> {
+        if addr < 0x6000 {
+            return self.board.peek_low(addr);
+        }
+        self.cpu_read(addr)
+    }
+
+    /// One CPU cycle, for boards that count them (see `clocks_with_cpu`).
+    #[inline]
+    pub fn cpu_clock(&mut self) {
+        self.board.cpu_clock(&mut self.map);
+    }
+
+    /// True when `cpu_clock` must be called every CPU cycle.
+    pub fn clocks_with_cpu(&self) -> bool {
+        self.board.clocks_with_cpu()
+    }
+
+    /// The board's expansion sound, on the APU mixer's scale.
+    #[inline]
+    pub fn audio_level(&self) -> f32 {
+        self.board.audio_level()
+    }
+
+    /// Tells a snooping board (MMC5) about a CPU write to a PPU register.
+    #[inline]
+    pub fn ppu_register_written(&mut self, addr: u16, value: u8) {
+        if self.board.watches_ppu_registers() {
+            self.board.ppu_register_write(addr, value);
+        }
+    }
+
     /// CPU write of $4020-$FFFF: RAM takes it, and the board sees it.
     #[inline]
     pub fn cpu_write(&mut self, addr: u16, value: u8, cpu_cycle: u64) {
@@ -268,6 +362,10 @@ impl Cartridge {
     /// PPU read of $0000-$2FFF (pattern tables and nametables).
     #[inline]
     pub fn ppu_read(&mut self, addr: u16) -> u8 {
+        if self.owns_ppu_bus {
+            let mem = PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram };
+            return self.board.ppu_read(addr, mem);
+        }
         let value = self.ppu_peek(addr);
         // The board reacts after the fetch (MMC2's latches switch for the next one).
         if self.board.watches_ppu_bus() {
@@ -279,27 +377,21 @@ impl Cartridge {
     /// PPU read without side effects (debugger, tests).
     #[inline]
     pub fn ppu_peek(&self, addr: u16) -> u8 {
-        let addr = usize::from(addr & 0x3FFF);
-        if addr < 0x2000 {
-            self.chr[self.map.chr[addr >> 10] as usize + (addr & 0x3FF)]
-        } else {
-            self.vram[self.map.nametables[(addr >> 10) & 3] as usize + (addr & 0x3FF)]
-        }
+        let mem = PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram };
+        if self.owns_ppu_bus { self.board.ppu_peek(addr, mem) } else { mem.read(addr) }
     }
 
     /// PPU write of $0000-$2FFF.
     #[inline]
     pub fn ppu_write(&mut self, addr: u16, value: u8) {
-        if self.board.watches_ppu_bus() {
+        if !self.owns_ppu_bus && self.board.watches_ppu_bus() {
             self.board.ppu_bus(addr, &mut self.map);
         }
-        let addr = usize::from(addr & 0x3FFF);
-        if addr < 0x2000 {
-            if self.map.chr_writable {
-                self.chr[self.map.chr[addr >> 10] as usize + (addr & 0x3FF)] = value;
-            }
+        let mut mem = PpuMemoryMut { map: &self.map, chr: &mut self.chr, vram: &mut self.vram };
+        if self.owns_ppu_bus {
+            self.board.ppu_write(addr, value, mem);
         } else {
-            self.vram[self.map.nametables[(addr >> 10) & 3] as usize + (addr & 0x3FF)] = value;
+            mem.write(addr, value);
         }
     }
 
@@ -324,7 +416,7 @@ impl Cartridge {
 
     /// True when the board must see every PPU address-bus access as it happens.
     pub fn watches_ppu_bus(&self) -> bool {
-        self.board.watches_ppu_bus()
+        self.board.watches_ppu_bus() || self.owns_ppu_bus
     }
 
     /// The board's IRQ output (level, active high here).
