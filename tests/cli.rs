@@ -74,8 +74,8 @@ fn bad_roms_get_one_line_and_exit_code_2() {
     let truncated = write(&dir, "truncated.nes", &good[..good.len() - 100]);
     assert_bad_input(&phosphor(&["headless", &truncated]), "truncated");
 
-    let mmc3 = write(&dir, "mmc5.nes", &nrom(&[], 5));
-    assert_bad_input(&phosphor(&["headless", &mmc3]), "mapper 5");
+    let cprom = write(&dir, "cprom.nes", &nrom(&[], 13));
+    assert_bad_input(&phosphor(&["headless", &cprom]), "mapper 13");
 
     let missing = dir.join("missing.nes");
     assert_bad_input(&phosphor(&["headless", &missing.to_string_lossy()]), "cannot read");

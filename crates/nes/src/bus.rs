@@ -186,7 +186,7 @@ impl Bus {
     }
 
     /// The part of a cycle before the access: the APU (and boards) clock once.
-    #[inline]
+    #[inline(always)]
     fn begin_cycle(&mut self, setup: u64) {
         self.cycle += 1;
         self.master_clock += setup;

@@ -14,7 +14,7 @@ mod envelope;
 mod frame_counter;
 mod length;
 mod noise;
-mod pulse;
+pub(crate) mod pulse;
 mod synth;
 mod triangle;
 
@@ -33,9 +33,15 @@ const CHANNELS: usize = 4;
 
 /// The mixer (nesdev "APU Mixer"): the two non-linear DAC networks of the
 /// 2A03, pulses on one and triangle/noise/DMC on the other.
-fn mix(pulse1: u8, pulse2: u8, triangle: f32, noise: u8, dmc: u8) -> f32 {
+/// The pulse half of the mixer: two 4-bit levels through the shared resistor DAC.
+#[inline]
+pub(crate) fn pulse_mix(pulse1: u8, pulse2: u8) -> f32 {
     let pulses = u16::from(pulse1) + u16::from(pulse2);
-    let pulse_out = if pulses == 0 { 0.0 } else { 95.88 / (8128.0 / f32::from(pulses) + 100.0) };
+    if pulses == 0 { 0.0 } else { 95.88 / (8128.0 / f32::from(pulses) + 100.0) }
+}
+
+fn mix(pulse1: u8, pulse2: u8, triangle: f32, noise: u8, dmc: u8) -> f32 {
+    let pulse_out = pulse_mix(pulse1, pulse2);
     let tnd = triangle / 8227.0 + f32::from(noise) / 12241.0 + f32::from(dmc) / 22638.0;
     let tnd_out = if tnd == 0.0 { 0.0 } else { 159.79 / (1.0 / tnd + 100.0) };
     pulse_out + tnd_out

@@ -15,7 +15,10 @@ const DUTY: [[u8; 8]; 4] = [
 
 #[derive(Debug, Clone)]
 pub struct Pulse {
-    pub(super) envelope: Envelope,
+    pub(crate) envelope: Envelope,
+    /// The channel has a sweep unit (the MMC5's copies have none, and so
+    /// none of its muting either).
+    sweep_unit: bool,
     /// Pulse 1 negates with one's complement (subtracts one more).
     ones_complement: bool,
     duty: u8,
@@ -28,13 +31,14 @@ pub struct Pulse {
     sweep_reload: bool,
     sweep_divider: u8,
     /// CPU cycle of the next sequencer step.
-    pub(super) next: u64,
+    pub(crate) next: u64,
 }
 
 impl Pulse {
     pub fn new(ones_complement: bool) -> Self {
         Pulse {
             envelope: Envelope::default(),
+            sweep_unit: true,
             ones_complement,
             duty: 0,
             step: 0,
@@ -47,6 +51,11 @@ impl Pulse {
             sweep_divider: 0,
             next: 0,
         }
+    }
+
+    /// A channel with no sweep unit (MMC5): never muted by period.
+    pub fn without_sweep() -> Self {
+        Pulse { sweep_unit: false, ..Pulse::new(false) }
     }
 
     /// Register `reg` (0-3) of the channel. Length loads are the APU's.
@@ -106,7 +115,7 @@ impl Pulse {
 
     /// Muted by the sweep unit's rules, whether or not the sweep is enabled.
     fn muted(&self) -> bool {
-        self.period < 8 || self.sweep_target() > 0x7FF
+        self.sweep_unit && (self.period < 8 || self.sweep_target() > 0x7FF)
     }
 
     /// Half-frame clock of the sweep unit.

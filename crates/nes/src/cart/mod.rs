@@ -120,7 +120,7 @@ pub struct PpuMemory<'a> {
 
 impl PpuMemory<'_> {
     /// What the bank tables alone put at `addr`.
-    #[inline]
+    #[inline(always)]
     pub fn read(&self, addr: u16) -> u8 {
         let addr = usize::from(addr & 0x3FFF);
         if addr < 0x2000 {
@@ -199,6 +199,11 @@ pub struct Cartridge {
     ram_dirty: bool,
     /// The board decides PPU reads (cached: it is asked on every fetch).
     owns_ppu_bus: bool,
+    /// The board watches or owns the PPU bus.
+    ppu_hooked: bool,
+    /// The board can raise IRQs: every board with an IRQ counter watches the
+    /// PPU bus or counts CPU cycles. (Cached: the CPU samples IRQ every cycle.)
+    irq_capable: bool,
 }
 
 impl Cartridge {
@@ -212,6 +217,16 @@ impl Cartridge {
         let mut header = Header::parse(bytes)?;
         if let Some(submapper) = options.submapper {
             header.submapper = submapper;
+        }
+        if header.format == HeaderFormat::INes && header.mapper == 5 {
+            // iNES 1.0 cannot say how much RAM an ExROM board has (8 to 64
+            // KiB): give it the most, as the MMC5 can address.
+            if header.battery {
+                header.prg_nvram_len = 0x10000;
+                header.prg_ram_len = 0;
+            } else {
+                header.prg_ram_len = 0x10000;
+            }
         }
         if let Some(region) = options.region {
             header.region = region;
@@ -249,6 +264,8 @@ impl Cartridge {
         map.map_chr_8k(0);
         let board = Board::new(&header, &mut map)?;
         let owns_ppu_bus = board.owns_ppu_bus();
+        let ppu_hooked = owns_ppu_bus || board.watches_ppu_bus();
+        let irq_capable = ppu_hooked || board.clocks_with_cpu();
         let trailing_bytes = bytes.len() - header.file_len();
         Ok(Cartridge {
             header,
@@ -261,6 +278,8 @@ impl Cartridge {
             trailing_bytes,
             ram_dirty: false,
             owns_ppu_bus,
+            ppu_hooked,
+            irq_capable,
         })
     }
 
@@ -300,9 +319,15 @@ impl Cartridge {
     #[inline]
     pub fn cpu_read_bus(&mut self, addr: u16) -> Option<u8> {
         if addr < 0x6000 {
-            return if self.board.reads_low() { self.board.cpu_read_low(addr) } else { None };
+            return self.board_read_low(addr);
         }
         self.cpu_read(addr)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn board_read_low(&mut self, addr: u16) -> Option<u8> {
+        if self.board.reads_low() { self.board.cpu_read_low(addr) } else { None }
     }
 
     /// Like [`Cartridge::cpu_read_bus`], without side effects.
@@ -360,25 +385,33 @@ impl Cartridge {
     }
 
     /// PPU read of $0000-$2FFF (pattern tables and nametables).
-    #[inline]
+    #[inline(always)]
     pub fn ppu_read(&mut self, addr: u16) -> u8 {
-        if self.owns_ppu_bus {
-            let mem = PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram };
-            return self.board.ppu_read(addr, mem);
+        if self.ppu_hooked {
+            return self.hooked_ppu_read(addr);
         }
-        let value = self.ppu_peek(addr);
-        // The board reacts after the fetch (MMC2's latches switch for the next one).
-        if self.board.watches_ppu_bus() {
-            self.board.ppu_bus(addr, &mut self.map);
-        }
-        value
+        PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram }.read(addr)
     }
 
     /// PPU read without side effects (debugger, tests).
-    #[inline]
+    #[inline(always)]
     pub fn ppu_peek(&self, addr: u16) -> u8 {
         let mem = PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram };
         if self.owns_ppu_bus { self.board.ppu_peek(addr, mem) } else { mem.read(addr) }
+    }
+
+    // Boards that watch or own the PPU bus take this path, out of line, so
+    // the common path above stays small enough to inline into the PPU's loops.
+    #[inline(never)]
+    fn hooked_ppu_read(&mut self, addr: u16) -> u8 {
+        let mem = PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram };
+        if self.owns_ppu_bus {
+            return self.board.ppu_read(addr, mem);
+        }
+        let value = mem.read(addr);
+        // The board reacts after the fetch (MMC2's latches switch for the next one).
+        self.board.ppu_bus(addr, &mut self.map);
+        value
     }
 
     /// PPU write of $0000-$2FFF.
@@ -422,7 +455,7 @@ impl Cartridge {
     /// The board's IRQ output (level, active high here).
     #[inline]
     pub fn irq(&self) -> bool {
-        self.board.irq()
+        self.irq_capable && self.board.irq()
     }
 
     /// The battery-backed RAM, if the cartridge has a battery: what a save file holds.

@@ -20,7 +20,8 @@ pub struct Vrc6 {
     /// $B003: CHR layout (bits 0-1), mirroring (2-3), PRG RAM enable (7).
     control: u8,
     irq: VrcIrq,
-    audio: Vrc6Audio,
+    /// Boxed to keep every cartridge's `Board` small.
+    audio: Box<Vrc6Audio>,
 }
 
 impl Vrc6 {
@@ -32,7 +33,7 @@ impl Vrc6 {
             chr: [0; 8],
             control: 0,
             irq: VrcIrq::default(),
-            audio: Vrc6Audio::default(),
+            audio: Box::default(),
         })
     }
 

@@ -15,6 +15,7 @@ mod m001_mmc1;
 mod m002_uxrom;
 mod m003_cnrom;
 mod m004_mmc3;
+mod m005_mmc5;
 mod m007_axrom;
 mod m009_mmc2;
 mod m011_color_dreams;
@@ -24,6 +25,7 @@ mod m034_bnrom_nina;
 mod m066_gxrom;
 mod m069_fme7;
 mod m071_camerica;
+mod mmc5_audio;
 mod vrc6_audio;
 mod vrc_irq;
 
@@ -232,6 +234,7 @@ boards! {
     Uxrom(m002_uxrom::Uxrom) = 2;
     Cnrom(m003_cnrom::Cnrom) = 3;
     Mmc3(m004_mmc3::Mmc3) = 4;
+    Mmc5(m005_mmc5::Mmc5) = 5;
     Axrom(m007_axrom::Axrom) = 7;
     Mmc2(m009_mmc2::Mmc2) = 9 | 10;
     ColorDreams(m011_color_dreams::ColorDreams) = 11;
