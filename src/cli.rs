@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -44,6 +44,35 @@ pub struct HeadlessArgs {
     /// Audio sample rate in Hz (for --wav, and the rate the core synthesizes at).
     #[arg(long, default_value_t = 48_000, value_parser = clap::value_parser!(u32).range(8_000..=192_000))]
     pub sample_rate: u32,
+    /// Run as this console region instead of the one the header names.
+    #[arg(long, value_enum)]
+    pub region: Option<RegionArg>,
+    /// Board variant (NES 2.0 submapper) instead of the header's, e.g. 4
+    /// for the MMC3A's IRQ behaviour on mapper 4.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=15))]
+    pub submapper: Option<u8>,
+}
+
+/// Console regions the CLI can force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RegionArg {
+    Ntsc,
+    Pal,
+    Dendy,
+}
+
+impl HeadlessArgs {
+    /// The header overrides the arguments ask for.
+    pub fn load_options(&self) -> phosphor_nes::LoadOptions {
+        phosphor_nes::LoadOptions {
+            submapper: self.submapper,
+            region: self.region.map(|r| match r {
+                RegionArg::Ntsc => phosphor_nes::Region::Ntsc,
+                RegionArg::Pal => phosphor_nes::Region::Pal,
+                RegionArg::Dendy => phosphor_nes::Region::Dendy,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

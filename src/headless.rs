@@ -3,7 +3,7 @@
 use crate::cli::HeadlessArgs;
 use crate::EXIT_BAD_INPUT;
 use anyhow::Context;
-use phosphor_nes::{Nes, NtscPalette, HEIGHT, WIDTH};
+use phosphor_nes::{Cartridge, LoadOptions, Nes, NtscPalette, HEIGHT, WIDTH};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -12,13 +12,14 @@ use std::time::Instant;
 const BENCH_WARMUP_FRAMES: u64 = 60;
 
 /// Loads a ROM file, or prints one line saying why it cannot be used.
-pub fn load_rom(path: &Path) -> Result<Nes, String> {
+pub fn load_rom(path: &Path, options: LoadOptions) -> Result<Nes, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read the file: {e}", path.display()))?;
-    Nes::from_ines(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    let cart = Cartridge::from_ines_with(&bytes, options).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Nes::new(cart))
 }
 
 pub fn run(args: &HeadlessArgs) -> ExitCode {
-    let mut nes = match load_rom(&args.rom) {
+    let mut nes = match load_rom(&args.rom, args.load_options()) {
         Ok(nes) => nes,
         Err(message) => {
             eprintln!("phosphor: {message}");

@@ -10,7 +10,7 @@ pub fn run(args: &TestRomArgs) -> ExitCode {
     let mut failed = false;
     let mut bad_input = false;
     for path in &args.roms {
-        let mut nes = match load_rom(path) {
+        let mut nes = match load_rom(path, phosphor_nes::LoadOptions::default()) {
             Ok(nes) => nes,
             Err(message) => {
                 eprintln!("phosphor: {message}");

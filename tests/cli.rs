@@ -210,3 +210,24 @@ fn wav_records_what_the_program_plays() {
     }
     assert!((439..=441).contains(&rises), "{rises} periods in one second");
 }
+
+#[test]
+fn region_flag_changes_the_frame_length() {
+    let dir = temp_dir("region");
+    let rom = write(&dir, "loop.nes", &nrom(&[0x4C, 0x00, 0x80], 0));
+    let samples = |region: &str| {
+        let wav = dir.join(format!("{region}.wav"));
+        let o = phosphor(&["headless", &rom, "--frames", "120", "--region", region, "--wav", wav.to_str().unwrap()]);
+        assert!(o.status.success(), "stderr: {}", stderr(&o));
+        (std::fs::read(&wav).unwrap().len() - 44) as f64 / 2.0
+    };
+    // 120 frames: NTSC 29,780.5 cycles at 1.789773 MHz, PAL 33,247.5 at
+    // 1.662607 MHz, Dendy 35,464 (312 lines of 341 dots / 3) at 1.773448 MHz.
+    for (region, seconds) in [("ntsc", 29_780.5 / 1_789_772.7), ("pal", 33_247.5 / 1_662_607.0), ("dendy", 35_464.0 / 1_773_447.5)] {
+        let expected = 120.0 * seconds * 48_000.0;
+        let got = samples(region);
+        assert!((got - expected).abs() < 50.0, "{region}: {got} samples, want about {expected}");
+    }
+    let o = phosphor(&["headless", &rom, "--region", "secam"]);
+    assert_eq!(o.status.code(), Some(2), "clap refuses an unknown region");
+}
