@@ -67,5 +67,38 @@ fn main() {
             median / base,
             (silent / median - 1.0) * 100.0
         );
+        snapshot_cost(rom, &mut on);
     }
+}
+
+/// Size of a state capture and the median time to capture and restore it,
+/// against the time of one frame of emulation measured in the same run.
+fn snapshot_cost(rom: &str, nes: &mut Nes) {
+    const N: usize = 201;
+    let mut buf = Vec::with_capacity(nes.state_len());
+    let (mut capture, mut restore) = (Vec::with_capacity(N), Vec::with_capacity(N));
+    let mut frame = Vec::with_capacity(N);
+    for _ in 0..N {
+        let start = Instant::now();
+        nes.run_frame();
+        frame.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        nes.capture(&mut buf);
+        capture.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        nes.restore(&buf).expect("own capture restores");
+        restore.push(start.elapsed().as_secs_f64());
+    }
+    for v in [&mut capture, &mut restore, &mut frame] {
+        v.sort_by(f64::total_cmp);
+    }
+    let (c, r, f) = (capture[N / 2], restore[N / 2], frame[N / 2]);
+    println!(
+        "{rom}: state {} bytes; capture median {:.1} us ({:.3} frames), restore {:.1} us ({:.3} frames)",
+        buf.len(),
+        c * 1e6,
+        c / f,
+        r * 1e6,
+        r / f
+    );
 }

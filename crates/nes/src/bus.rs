@@ -398,3 +398,9 @@ impl CpuBus for Bus {
         true
     }
 }
+
+crate::state::persist_fields!(Dma { halted, oam_active, oam_page, oam_count, oam_value, dmc_active, dmc_need_halt, dmc_need_dummy });
+// The clock constants, timing and hook flags come from the cartridge and region.
+crate::state::persist_fields!(Bus {
+    ram, open_bus, master_clock, ppu_clock, cycle, dma, port_read_cycle, ppu_deadline, ppu, apu, cart, pads,
+});

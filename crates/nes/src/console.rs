@@ -2,6 +2,7 @@
 
 use crate::bus::Bus;
 use crate::cart::{Cartridge, RomError};
+use crate::state::{self, Persist};
 use crate::cpu::{disasm, Cpu};
 use crate::ppu::{HEIGHT, WIDTH};
 
@@ -128,6 +129,66 @@ impl Nes {
         self.bus.timing()
     }
 
+    /// Bytes a state capture of this machine takes (fixed for a cartridge).
+    pub fn state_len(&mut self) -> usize {
+        let mut counter = state::Counter::default();
+        self.persist(&mut counter);
+        counter.len
+    }
+
+    /// Captures the whole machine into `out` (cleared first). With `out`'s
+    /// capacity at least [`Nes::state_len`], nothing is allocated: this is
+    /// the path for rewind and run-ahead.
+    pub fn capture(&mut self, out: &mut Vec<u8>) {
+        out.clear();
+        self.persist(&mut state::Writer::new(out));
+    }
+
+    /// Restores a capture made by [`Nes::capture`] on this cartridge. A buffer
+    /// of the wrong size is refused before anything changes.
+    pub fn restore(&mut self, data: &[u8]) -> Result<(), state::StateError> {
+        let expected = self.state_len();
+        if data.len() != expected {
+            return Err(state::StateError::Layout { expected, found: data.len() });
+        }
+        let mut reader = state::Reader::new(data);
+        self.persist(&mut reader);
+        debug_assert!(reader.finish());
+        Ok(())
+    }
+
+    /// A save-state file: header (ROM hash, frame number, `thumbnail`) and body.
+    pub fn save_state(&mut self, thumbnail: &[u8]) -> Vec<u8> {
+        let mut body = Vec::with_capacity(self.state_len());
+        self.capture(&mut body);
+        let mut file = Vec::with_capacity(body.len() + thumbnail.len() + 64);
+        state::StateHeader::write(self.bus.cart.rom_hash(), self.frame_count(), thumbnail, &body, &mut file);
+        file.extend_from_slice(&body);
+        file
+    }
+
+    /// Loads a save-state file. Everything is checked first (format, version,
+    /// ROM, length, checksum); a refused file changes nothing.
+    pub fn load_state(&mut self, file: &[u8]) -> Result<state::StateHeader, state::StateError> {
+        let (header, body) = state::StateHeader::parse(file)?;
+        if header.format_version == 0 || header.format_version > state::FORMAT_VERSION {
+            return Err(state::StateError::UnsupportedVersion {
+                found: header.format_version,
+                newest: state::FORMAT_VERSION,
+                core: header.core_version,
+            });
+        }
+        let loaded = self.bus.cart.rom_hash();
+        if header.rom_hash != loaded {
+            return Err(state::StateError::WrongRom { state: header.rom_hash, loaded });
+        }
+        if state::fnv1a(state::FNV_OFFSET, body) != header.body_checksum {
+            return Err(state::StateError::Corrupt);
+        }
+        self.restore(body)?;
+        Ok(header)
+    }
+
     pub fn frame_count(&self) -> u64 {
         self.bus.ppu.frame_count()
     }
@@ -166,6 +227,8 @@ impl Nes {
         )
     }
 }
+
+crate::state::persist_fields!(Nes { cpu, bus });
 
 #[cfg(test)]
 mod tests {

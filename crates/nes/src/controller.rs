@@ -63,6 +63,8 @@ impl Controller {
     }
 }
 
+crate::state::persist_fields!(Controller { buttons, shift, strobe });
+
 #[cfg(test)]
 mod tests {
     use super::*;

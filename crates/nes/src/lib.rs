@@ -20,6 +20,7 @@ pub mod controller;
 pub mod cpu;
 pub mod mapper;
 pub mod ppu;
+pub mod state;
 pub mod testrom;
 pub mod timing;
 

@@ -187,6 +187,12 @@ impl Dmc {
     }
 }
 
+// The rate table comes from the region.
+crate::state::persist_fields!(Dmc {
+    irq_enabled, looping, period, timer, level, shifter, bits_left, silent, buffer, sample_addr, sample_len, addr,
+    bytes_left, irq_flag, dma_request, start_delay,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

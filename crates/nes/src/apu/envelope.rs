@@ -50,6 +50,8 @@ impl Envelope {
     }
 }
 
+crate::state::persist_fields!(Envelope { start, looping, constant, period, divider, decay });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -141,3 +141,6 @@ impl FrameCounter {
         FrameClocks { quarter, half }
     }
 }
+
+// The step table comes from the region.
+crate::state::persist_fields!(FrameCounter { five_step, irq_inhibit, irq_flag, cycle, step, pending, block_ticks });

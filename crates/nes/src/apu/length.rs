@@ -69,3 +69,5 @@ impl LengthCounter {
         }
     }
 }
+
+crate::state::persist_fields!(LengthCounter { enabled, halt, counter, pending_halt, pending_reload, before_clock });

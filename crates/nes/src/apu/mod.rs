@@ -355,5 +355,11 @@ impl Apu {
     }
 }
 
+// `outputs` is a cache of the channel outputs behind `level`; it refills itself.
+crate::state::persist_fields!(Apu {
+    frame_counter, length, length_write_pending, pulse, triangle, noise, dmc, cycle, synced, level, audio_enabled,
+    expansion, synth,
+});
+
 #[cfg(test)]
 mod tests;

@@ -66,6 +66,9 @@ impl Noise {
     }
 }
 
+// The period table comes from the region.
+crate::state::persist_fields!(Noise { envelope, short_mode, period, lfsr, next });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,6 +152,11 @@ impl Pulse {
     }
 }
 
+// `ones_complement` and `sweep_unit` are fixed by which channel this is.
+crate::state::persist_fields!(Pulse {
+    envelope, duty, step, period, sweep_enabled, sweep_period, sweep_negate, sweep_shift, sweep_reload, sweep_divider, next,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

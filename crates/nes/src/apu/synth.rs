@@ -265,3 +265,23 @@ impl Synth {
         self.overflowed
     }
 }
+
+// The filters' coefficients follow the host's sample rate; only their memory is state.
+crate::state::persist_fields!(OnePole { x, y });
+
+/// The synthesizer's phase and pending deltas and the filters' memory. The
+/// host's settings (sample rate, ratio) stay as they are, and samples not
+/// yet read are dropped on restore: they belong to the timeline left behind.
+impl crate::state::Persist for Synth {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        s.f32s(&mut self.diff);
+        s.f32(&mut self.level);
+        s.u64(&mut self.base_cycle);
+        s.u64(&mut self.base_pos);
+        crate::state::Persist::persist(&mut self.high_90, s);
+        crate::state::Persist::persist(&mut self.high_440, s);
+        crate::state::Persist::persist(&mut self.low_14k, s);
+        self.ring_read = 0;
+        self.ring_len = 0;
+    }
+}

@@ -108,6 +108,8 @@ impl Triangle {
     }
 }
 
+crate::state::persist_fields!(Triangle { period, step, linear, linear_reload_value, control, linear_reload, next });
+
 #[cfg(test)]
 mod tests {
     use super::*;

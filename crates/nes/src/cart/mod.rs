@@ -195,6 +195,8 @@ pub struct Cartridge {
     board: Board,
     /// Bytes after the last declared ROM byte (kept for the user's information).
     trailing_bytes: usize,
+    /// FNV-1a of the PRG and CHR ROM: what a save state is tied to.
+    rom_hash: u64,
     /// PRG RAM was written since the last `take_ram_dirty`.
     ram_dirty: bool,
     /// The board decides PPU reads (cached: it is asked on every fetch).
@@ -267,6 +269,7 @@ impl Cartridge {
         let ppu_hooked = owns_ppu_bus || board.watches_ppu_bus();
         let irq_capable = ppu_hooked || board.clocks_with_cpu();
         let trailing_bytes = bytes.len() - header.file_len();
+        let rom_hash = crate::state::fnv1a(crate::state::fnv1a(crate::state::FNV_OFFSET, &bytes[prg_start..chr_start]), chr_rom);
         Ok(Cartridge {
             header,
             prg_rom,
@@ -276,6 +279,7 @@ impl Cartridge {
             map,
             board,
             trailing_bytes,
+            rom_hash,
             ram_dirty: false,
             owns_ppu_bus,
             ppu_hooked,
@@ -290,6 +294,11 @@ impl Cartridge {
     /// Bytes past the end of the declared ROM data (0 for a well-formed file).
     pub fn trailing_bytes(&self) -> usize {
         self.trailing_bytes
+    }
+
+    /// The ROM's identity for save states (FNV-1a over PRG and CHR ROM).
+    pub fn rom_hash(&self) -> u64 {
+        self.rom_hash
     }
 
     pub fn board(&self) -> &Board {
@@ -493,6 +502,44 @@ impl Cartridge {
     /// The current bank tables (for the debugger and tests).
     pub fn memory_map(&self) -> &MemoryMap {
         &self.map
+    }
+}
+
+impl crate::state::Persist for PrgTarget {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        let (mut tag, mut offset, mut writable) = match *self {
+            PrgTarget::Open => (0u8, 0u32, false),
+            PrgTarget::Rom(base) => (1, base, false),
+            PrgTarget::Ram { offset, writable } => (2, offset, writable),
+        };
+        s.u8(&mut tag);
+        s.u32(&mut offset);
+        s.bool(&mut writable);
+        *self = match tag {
+            1 => PrgTarget::Rom(offset),
+            2 => PrgTarget::Ram { offset, writable },
+            _ => PrgTarget::Open,
+        };
+    }
+}
+
+/// RAM (PRG, CHR where it is RAM, VRAM), the bank tables and the board's
+/// registers. ROM is not state: a state belongs to one ROM.
+impl crate::state::Persist for Cartridge {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        s.bytes(&mut self.prg_ram);
+        if self.map.chr_writable {
+            s.bytes(&mut self.chr);
+        }
+        s.bytes(&mut self.vram[..]);
+        self.map.prg.persist(s);
+        s.u32s(&mut self.map.chr);
+        s.u32s(&mut self.map.nametables);
+        s.u64(&mut self.map.cpu_cycle);
+        s.u64(&mut self.map.ppu_dot);
+        self.board.persist(s);
+        // Restored RAM differs from what the save file holds.
+        self.ram_dirty |= self.header.battery;
     }
 }
 

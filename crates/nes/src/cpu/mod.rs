@@ -289,5 +289,7 @@ impl Cpu {
     }
 }
 
+crate::state::persist_fields!(Cpu { a, x, y, s, p, pc, cycles, jammed, nmi_line_prev, need_nmi, prev_need_nmi, run_irq, prev_run_irq });
+
 #[cfg(test)]
 mod tests;

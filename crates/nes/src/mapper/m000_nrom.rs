@@ -21,6 +21,9 @@ impl Mapper for Nrom {
     fn cpu_write(&mut self, _addr: u16, _value: u8, _map: &mut MemoryMap) {}
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Nrom {});
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

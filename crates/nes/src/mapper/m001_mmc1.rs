@@ -115,6 +115,9 @@ impl Mapper for Mmc1 {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Mmc1 { shift, shift_count, control, chr_bank0, chr_bank1, prg_bank, last_write_cycle });
+
 #[cfg(test)]
 mod tests {
     use crate::cart::Cartridge;

@@ -36,6 +36,9 @@ impl Mapper for Uxrom {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Uxrom { bank });
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

@@ -29,6 +29,9 @@ impl Mapper for Cnrom {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Cnrom {});
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

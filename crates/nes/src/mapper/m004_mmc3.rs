@@ -168,6 +168,12 @@ impl Mapper for Mmc3 {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Mmc3 {
+    select, regs, mirroring_horizontal, four_screen, ram_enabled, ram_writable, irq_latch, irq_counter, irq_reload,
+    irq_enabled, irq_line, a12_high, a12_low_since,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -421,6 +421,22 @@ impl Mapper for Mmc5 {
     }
 }
 
+crate::state::persist_fields!(ChrBanks { regs, a, b });
+// The RAM and CHR sizes come from the cartridge.
+crate::state::persist_fields!(Mmc5 {
+    prg_mode, prg, ram_protect, chr_mode, chr, chr_high, last_chr_set, exram_mode, exram, nametables, fill_tile,
+    fill_attr, sprites_8x16, last_ppu_addr, same_addr_reads, idle_cycles, in_frame, bg_pattern_reads, ext_attr,
+    scanline, irq_compare, irq_enabled, irq_pending, multiplicand, multiplier, audio,
+});
+
+impl crate::state::Persist for ChrSet {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        let mut b = u8::from(*self == ChrSet::B);
+        s.u8(&mut b);
+        *self = if b != 0 { ChrSet::B } else { ChrSet::A };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::cart::Cartridge;

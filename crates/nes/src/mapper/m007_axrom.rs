@@ -35,6 +35,9 @@ impl Mapper for Axrom {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Axrom {});
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

@@ -88,6 +88,9 @@ impl Mapper for Mmc2 {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Mmc2 { prg, chr, latch, horizontal });
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

@@ -30,6 +30,9 @@ impl Mapper for ColorDreams {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(ColorDreams {});
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

@@ -138,6 +138,9 @@ impl Mapper for Vrc2Vrc4 {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Vrc2Vrc4 { prg, prg_swap, chr, mirroring, irq });
+
 #[cfg(test)]
 mod tests {
     use crate::cart::Cartridge;

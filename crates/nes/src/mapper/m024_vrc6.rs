@@ -106,6 +106,9 @@ impl Mapper for Vrc6 {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Vrc6 { prg_16k, prg_8k, chr, control, irq, audio });
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

@@ -48,6 +48,9 @@ impl Mapper for Mapper34 {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Mapper34 {});
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

@@ -104,6 +104,9 @@ impl Mapper for Fme7 {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Fme7 { command, chr, prg_6000, prg, mirroring, irq_enabled, counter_enabled, counter, irq_line });
+
 #[cfg(test)]
 mod tests {
     use crate::cart::Cartridge;

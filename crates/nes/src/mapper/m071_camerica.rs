@@ -32,6 +32,9 @@ impl Mapper for Camerica {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Camerica { mirroring_register });
+
 #[cfg(test)]
 mod tests {
     use crate::mapper::test_util::*;

@@ -124,6 +124,9 @@ impl Mmc5Audio {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(Mmc5Audio { pulse, length, pcm, pcm_irq_enabled, pcm_irq, cycle, frame_divider, level });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,6 +147,12 @@ macro_rules! boards {
             }
         }
 
+        impl $crate::state::Persist for Board {
+            fn persist<S: $crate::state::Stream>(&mut self, s: &mut S) {
+                match self { $(Board::$variant(b) => b.persist(s),)* }
+            }
+        }
+
         impl Mapper for Board {
             #[inline]
             fn reset(&mut self, map: &mut MemoryMap) {

@@ -166,6 +166,10 @@ impl Vrc6Audio {
     }
 }
 
+crate::state::persist_fields!(Pulse { volume, duty, digitized, period, enabled, divider, step });
+crate::state::persist_fields!(Saw { rate, period, enabled, divider, step, accumulator });
+crate::state::persist_fields!(Vrc6Audio { pulse, saw, halt, shift, level });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,9 @@ impl VrcIrq {
     }
 }
 
+// Fields fixed by the header (board variant, bus conflicts) are not state.
+crate::state::persist_fields!(VrcIrq { latch, counter, prescaler, enabled, enable_after_ack, cycle_mode, line });
+
 #[cfg(test)]
 mod tests {
     use super::*;

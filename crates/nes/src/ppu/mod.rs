@@ -468,5 +468,12 @@ impl Ppu {
     }
 }
 
+crate::state::persist_fields!(Ppu {
+    ctrl, mask, status, oam_addr, vram_addr, temp_addr, fine_x, write_toggle, read_buffer, io_latch,
+    latch_refreshed, scanline, dot, frame, odd_frame, rendering, suppress_vblank, warming_up, nt_latch,
+    at_latch, pattern_lo_latch, pattern_hi_latch, bg_lo, bg_hi, attr_lo, attr_hi, oam, sprites, palette,
+    resolved_palette, frame_buffer,
+});
+
 #[cfg(test)]
 mod tests;

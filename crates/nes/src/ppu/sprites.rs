@@ -303,3 +303,8 @@ impl Ppu {
         }
     }
 }
+
+crate::state::persist_fields!(SpriteUnit {
+    secondary, secondary_index, copy_left, overflow_copy_left, done, latch, sprite0_next, sprites_found, slots, line,
+});
+crate::state::persist_fields!(Slot { y, tile, attr, x, pattern_lo, pattern_hi });

@@ -1,0 +1,100 @@
+//! The save-state file: a header that says what the state is, then the body
+//! that [`Persist`](super::Persist) writes.
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 8 | magic `PHOSSTAT` |
+//! | 2 | format version (little-endian) |
+//! | 1 + n | core version (length, then UTF-8) |
+//! | 8 | ROM hash ([`Cartridge::rom_hash`](crate::Cartridge::rom_hash)) |
+//! | 8 | frame number |
+//! | 4 + n | thumbnail (length, then the bytes: a PNG the I/O layer adds, or none) |
+//! | 4 | body length |
+//! | 8 | FNV-1a of the body |
+//! | n | body |
+//!
+//! Compatibility: the body's layout is fixed by the format version. When a
+//! change to any component's `persist` changes the layout, `FORMAT_VERSION`
+//! goes up by one and a migration `vN -> vN+1` (a function from the old
+//! body's bytes to the new, filling new fields with their power-on values)
+//! is added here; loading runs the chain from the file's version to the
+//! current one before it checks the length. A version newer than the build
+//! is refused. Version 1 is the first, so there is no migration yet.
+
+/// The file's first bytes.
+pub const MAGIC: &[u8; 8] = b"PHOSSTAT";
+/// The body layout this build writes.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// Why a state was refused. Nothing changes when one is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    #[error("not a Phosphor save state (the file does not start with \"PHOSSTAT\")")]
+    NotAState,
+    #[error("the save state is truncated: {needed} bytes needed, {found} present")]
+    Truncated { needed: usize, found: usize },
+    #[error("save-state format {found} is newer than this build reads (up to {newest}); it was written by Phosphor {core}")]
+    UnsupportedVersion { found: u16, newest: u16, core: String },
+    #[error("the save state belongs to another game (ROM {state:016x}, loaded ROM {loaded:016x})")]
+    WrongRom { state: u64, loaded: u64 },
+    #[error("the save state is corrupted (its checksum does not match)")]
+    Corrupt,
+    #[error("the save state's machine does not fit this cartridge ({found} bytes of state, {expected} expected)")]
+    Layout { expected: usize, found: usize },
+}
+
+/// What a state file's header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateHeader {
+    pub format_version: u16,
+    pub core_version: String,
+    pub rom_hash: u64,
+    pub frame: u64,
+    pub thumbnail: Vec<u8>,
+    pub body_len: usize,
+    pub body_checksum: u64,
+}
+
+impl StateHeader {
+    /// Appends the header for `body` to `out`.
+    pub fn write(rom_hash: u64, frame: u64, thumbnail: &[u8], body: &[u8], out: &mut Vec<u8>) {
+        let core = env!("CARGO_PKG_VERSION").as_bytes();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.push(core.len() as u8);
+        out.extend_from_slice(core);
+        out.extend_from_slice(&rom_hash.to_le_bytes());
+        out.extend_from_slice(&frame.to_le_bytes());
+        out.extend_from_slice(&(thumbnail.len() as u32).to_le_bytes());
+        out.extend_from_slice(thumbnail);
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend_from_slice(&super::fnv1a(super::FNV_OFFSET, body).to_le_bytes());
+    }
+
+    /// Parses the header of `file`; returns it and the body.
+    pub fn parse(file: &[u8]) -> Result<(StateHeader, &[u8]), StateError> {
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], StateError> {
+            let bytes = file.get(at..at + n).ok_or(StateError::Truncated { needed: at + n, found: file.len() })?;
+            at += n;
+            Ok(bytes)
+        };
+        if take(MAGIC.len()).map_err(|_| StateError::NotAState)? != MAGIC {
+            return Err(StateError::NotAState);
+        }
+        let format_version = u16::from_le_bytes(take(2)?.try_into().unwrap_or_default());
+        let core_len = usize::from(take(1)?[0]);
+        let core_version = String::from_utf8_lossy(take(core_len)?).into_owned();
+        let u64_at = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+        let u32_at = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or_default()) as usize;
+        let rom_hash = u64_at(take(8)?);
+        let frame = u64_at(take(8)?);
+        let thumb_len = u32_at(take(4)?);
+        let thumbnail = take(thumb_len)?.to_vec();
+        let body_len = u32_at(take(4)?);
+        let body_checksum = u64_at(take(8)?);
+        let body = take(body_len)?;
+        let header = StateHeader { format_version, core_version, rom_hash, frame, thumbnail, body_len, body_checksum };
+        Ok((header, body))
+    }
+}
