@@ -120,3 +120,18 @@ fn bad_state_files_are_refused_and_change_nothing() {
     assert_eq!((header.frame, header.thumbnail.as_slice()), (30, &b"thumb"[..]));
     assert_eq!(nes.frame_count(), 30);
 }
+
+#[test]
+fn capture_keeps_unread_samples_and_battery_ram_clean() {
+    let Some(dir) = rom_dir() else { return };
+    let rom = std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap();
+    let mut nes = Nes::from_ines(&rom).unwrap();
+    nes.run_frame();
+    let waiting = nes.audio_available();
+    assert!(waiting > 500, "a frame of samples waits: {waiting}");
+    let mut buf = Vec::new();
+    nes.capture(&mut buf);
+    assert_eq!(nes.audio_available(), waiting, "capturing leaves the host's samples alone");
+    nes.restore(&buf).unwrap();
+    assert_eq!(nes.audio_available(), 0, "restoring drops samples of the timeline left behind");
+}

@@ -281,7 +281,9 @@ impl crate::state::Persist for Synth {
         crate::state::Persist::persist(&mut self.high_90, s);
         crate::state::Persist::persist(&mut self.high_440, s);
         crate::state::Persist::persist(&mut self.low_14k, s);
-        self.ring_read = 0;
-        self.ring_len = 0;
+        if s.restoring() {
+            self.ring_read = 0;
+            self.ring_len = 0;
+        }
     }
 }

@@ -539,7 +539,9 @@ impl crate::state::Persist for Cartridge {
         s.u64(&mut self.map.ppu_dot);
         self.board.persist(s);
         // Restored RAM differs from what the save file holds.
-        self.ram_dirty |= self.header.battery;
+        if s.restoring() {
+            self.ram_dirty |= self.header.battery;
+        }
     }
 }
 

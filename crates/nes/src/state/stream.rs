@@ -8,6 +8,11 @@
 pub trait Stream {
     fn u8(&mut self, v: &mut u8);
     fn bytes(&mut self, v: &mut [u8]);
+    /// True when the stream overwrites state (a restore), for the few
+    /// components that react to being restored.
+    fn restoring(&self) -> bool {
+        false
+    }
 
     fn bool(&mut self, v: &mut bool) {
         let mut b = u8::from(*v);
@@ -189,6 +194,9 @@ impl<'a> Reader<'a> {
 }
 
 impl Stream for Reader<'_> {
+    fn restoring(&self) -> bool {
+        true
+    }
     #[inline]
     fn u8(&mut self, v: &mut u8) {
         match self.data.get(self.pos) {
