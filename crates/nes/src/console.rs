@@ -11,6 +11,8 @@ use crate::ppu::{HEIGHT, WIDTH};
 pub struct Nes {
     cpu: Cpu,
     bus: Bus,
+    /// Bytes of a state capture: fixed by the cartridge, counted once.
+    state_len: usize,
 }
 
 impl Nes {
@@ -20,7 +22,11 @@ impl Nes {
         let mut cpu = Cpu::new();
         cpu.power_on(&mut bus);
         bus.sync_ppu();
-        Nes { cpu, bus }
+        let mut nes = Nes { cpu, bus, state_len: 0 };
+        let mut counter = state::Counter::default();
+        nes.persist(&mut counter);
+        nes.state_len = counter.len;
+        nes
     }
 
     /// Parses an iNES image and powers on with it.
@@ -130,10 +136,8 @@ impl Nes {
     }
 
     /// Bytes a state capture of this machine takes (fixed for a cartridge).
-    pub fn state_len(&mut self) -> usize {
-        let mut counter = state::Counter::default();
-        self.persist(&mut counter);
-        counter.len
+    pub fn state_len(&self) -> usize {
+        self.state_len
     }
 
     /// Captures the whole machine into `out` (cleared first). With `out`'s
@@ -147,7 +151,7 @@ impl Nes {
     /// Restores a capture made by [`Nes::capture`] on this cartridge. A buffer
     /// of the wrong size is refused before anything changes.
     pub fn restore(&mut self, data: &[u8]) -> Result<(), state::StateError> {
-        let expected = self.state_len();
+        let expected = self.state_len;
         if data.len() != expected {
             return Err(state::StateError::Layout { expected, found: data.len() });
         }

@@ -426,7 +426,7 @@ impl Cartridge {
     /// PPU write of $0000-$2FFF.
     #[inline]
     pub fn ppu_write(&mut self, addr: u16, value: u8) {
-        if !self.owns_ppu_bus && self.board.watches_ppu_bus() {
+        if self.ppu_hooked && !self.owns_ppu_bus {
             self.board.ppu_bus(addr, &mut self.map);
         }
         let mut mem = PpuMemoryMut { map: &self.map, chr: &mut self.chr, vram: &mut self.vram };
@@ -440,7 +440,7 @@ impl Cartridge {
     /// Tells an interested board that the PPU put `addr` on its bus without reading.
     #[inline]
     pub fn ppu_address(&mut self, addr: u16) {
-        if self.board.watches_ppu_bus() {
+        if self.ppu_hooked && !self.owns_ppu_bus {
             self.board.ppu_bus(addr, &mut self.map);
         }
     }
@@ -458,7 +458,7 @@ impl Cartridge {
 
     /// True when the board must see every PPU address-bus access as it happens.
     pub fn watches_ppu_bus(&self) -> bool {
-        self.board.watches_ppu_bus() || self.owns_ppu_bus
+        self.ppu_hooked
     }
 
     /// The board's IRQ output (level, active high here).

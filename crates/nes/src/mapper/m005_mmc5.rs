@@ -306,13 +306,15 @@ impl Mapper for Mmc5 {
     }
 
     fn cpu_read_low(&mut self, addr: u16) -> Option<u8> {
-        let value = self.peek_low(addr);
         match addr {
-            0x5204 => self.irq_pending = false,
-            0x5010 => return self.audio.read(addr),
-            _ => {}
+            0x5010 => self.audio.read(addr),
+            0x5204 => {
+                let status = self.peek_low(addr);
+                self.irq_pending = false;
+                status
+            }
+            _ => self.peek_low(addr),
         }
-        value
     }
 
     fn peek_low(&self, addr: u16) -> Option<u8> {
