@@ -136,6 +136,10 @@ impl Bus {
         &self.ram
     }
 
+    pub(crate) fn ram_mut(&mut self) -> &mut [u8; 0x800] {
+        &mut self.ram
+    }
+
     /// The TV system the console runs as.
     pub fn timing(&self) -> Timing {
         self.timing

@@ -4,6 +4,7 @@ use crate::bus::Bus;
 use crate::cart::{Cartridge, RomError};
 use crate::state::{self, Persist};
 use crate::cpu::{disasm, Cpu};
+use crate::power::RamInit;
 use crate::ppu::{HEIGHT, WIDTH};
 
 /// A NES with a cartridge inserted and powered on.
@@ -13,16 +14,30 @@ pub struct Nes {
     bus: Bus,
     /// Bytes of a state capture: fixed by the cartridge, counted once.
     state_len: usize,
+    /// Power-on RAM contents, used again by [`Nes::power_cycle`].
+    ram_init: RamInit,
 }
 
 impl Nes {
-    /// Inserts the cartridge and powers the console on.
+    /// Inserts the cartridge and powers the console on with RAM cleared.
     pub fn new(cart: Cartridge) -> Self {
+        Self::with_ram_init(cart, RamInit::Zeros)
+    }
+
+    /// Inserts the cartridge and powers on with RAM (the console's, and the
+    /// cartridge's unless a battery keeps it) filled as `ram_init` says.
+    pub fn with_ram_init(mut cart: Cartridge, ram_init: RamInit) -> Self {
+        cart.fill_volatile_ram(ram_init);
+        Self::power_on(cart, ram_init)
+    }
+
+    fn power_on(cart: Cartridge, ram_init: RamInit) -> Self {
         let mut bus = Bus::new(cart);
+        ram_init.fill(bus.ram_mut());
         let mut cpu = Cpu::new();
         cpu.power_on(&mut bus);
         bus.sync_ppu();
-        let mut nes = Nes { cpu, bus, state_len: 0 };
+        let mut nes = Nes { cpu, bus, state_len: 0, ram_init };
         let mut counter = state::Counter::default();
         nes.persist(&mut counter);
         nes.state_len = counter.len;
@@ -86,11 +101,17 @@ impl Nes {
         self.bus.sync_ppu();
     }
 
-    /// Switches the console off and on again (cartridge RAM is kept, as a battery would).
+    /// Switches the console off and on again: console RAM starts over from
+    /// the power-on pattern; cartridge RAM is kept, as a battery would.
     pub fn power_cycle(&mut self) {
         let mut cart = self.bus.cart.clone();
         cart.reset();
-        *self = Nes::new(cart);
+        *self = Nes::power_on(cart, self.ram_init);
+    }
+
+    /// The power-on RAM pattern this console was started with.
+    pub fn ram_init(&self) -> RamInit {
+        self.ram_init
     }
 
     /// The cartridge (battery RAM, header, board) as loaded.
@@ -186,7 +207,7 @@ impl Nes {
         if header.rom_hash != loaded {
             return Err(state::StateError::WrongRom { state: header.rom_hash, loaded });
         }
-        if state::fnv1a(state::FNV_OFFSET, body) != header.body_checksum {
+        if !header.checksum_ok() {
             return Err(state::StateError::Corrupt);
         }
         self.restore(body)?;

@@ -5,15 +5,19 @@ use phosphor_nes::state::StateError;
 use phosphor_nes::Nes;
 use std::path::PathBuf;
 
-fn rom_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PHOSPHOR_TEST_ROMS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/test-roms/nes-test-roms"));
-    if dir.join("ny2011/ny2011.nes").exists() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: conformance ROMs not found at {} (set PHOSPHOR_TEST_ROMS)", dir.display());
-        None
+mod common;
+use common::rom_dir;
+
+/// Holds buttons that change with the frame number.
+fn press(nes: &mut Nes) {
+    let f = nes.frame_count();
+    nes.set_buttons(0, if f % 40 < 20 { 0x01 } else { 0x80 | 0x08 });
+}
+
+/// Panics naming the first frame where two runs' hashes part.
+fn same_frames(a: &[u64], b: &[u64], what: &str) {
+    if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+        panic!("{what}: frame {i} of {} differs", a.len());
     }
 }
 
@@ -23,8 +27,7 @@ fn run(nes: &mut Nes, frames: u64) -> (Vec<u64>, Vec<f32>) {
     let (mut hashes, mut audio) = (Vec::new(), Vec::new());
     let mut buf = vec![0f32; 4096];
     for _ in 0..frames {
-        let f = nes.frame_count();
-        nes.set_buttons(0, if f % 40 < 20 { 0x01 } else { 0x80 | 0x08 });
+        press(nes);
         nes.run_frame();
         hashes.push(nes.frame_hash());
         let n = nes.read_audio(&mut buf);
@@ -33,44 +36,90 @@ fn run(nes: &mut Nes, frames: u64) -> (Vec<u64>, Vec<f32>) {
     (hashes, audio)
 }
 
-/// Captures after `before` frames, runs `after` more, restores, runs them
-/// again: both runs must match to the bit.
-fn check_round_trip(path: &PathBuf, before: u64, after: u64) {
-    let rom = std::fs::read(path).unwrap();
-    let mut nes = Nes::from_ines(&rom).unwrap();
-    run(&mut nes, before);
-    // Mid-frame: a few instructions into the next frame.
-    for _ in 0..1000 {
+/// Runs to the middle of a visible scanline, reading away the audio made
+/// on the way there.
+fn run_to_mid_scanline(nes: &mut Nes) {
+    let mut buf = vec![0f32; 4096];
+    press(nes);
+    while !(nes.bus().ppu.scanline() == 100 && (100..200).contains(&nes.bus().ppu.dot())) {
         nes.step_instruction();
     }
-    let mut snapshot = Vec::with_capacity(nes.state_len());
-    nes.capture(&mut snapshot);
-    let first = run(&mut nes, after);
-    nes.restore(&snapshot).unwrap();
-    let second = run(&mut nes, after);
-    assert_eq!(first.0, second.0, "{}: frames differ after restore", path.display());
-    assert_eq!(first.1.len(), second.1.len(), "{}: audio length", path.display());
-    assert!(first.1 == second.1, "{}: audio differs after restore", path.display());
-    // A state file from a fresh machine on the same ROM resumes identically too.
-    nes.restore(&snapshot).unwrap();
+    nes.read_audio(&mut buf);
+}
+
+/// Runs to frame `end`: its frame hashes and every sample made.
+fn run_to(nes: &mut Nes, end: u64) -> (Vec<u64>, Vec<f32>) {
+    run(nes, end - nes.frame_count())
+}
+
+/// Saves at frame 600 (a frame boundary) and again in the middle of a
+/// scanline of the next frame, runs to frame 1200, then restores each
+/// capture (and the boundary one through a state file on a fresh machine)
+/// and runs to frame 1200 again: every run must match to the bit.
+fn check_round_trip(path: &PathBuf) {
+    let rom = std::fs::read(path).unwrap();
+    let name = path.display();
+    let mut nes = Nes::from_ines(&rom).unwrap();
+    run_to(&mut nes, 600);
+    nes.read_audio(&mut [0f32; 4096]);
+    let mut at_boundary = Vec::with_capacity(nes.state_len());
+    nes.capture(&mut at_boundary);
     let file = nes.save_state(b"");
+    let first = run_to(&mut nes, 1200);
+
+    nes.restore(&at_boundary).unwrap();
+    assert_eq!(nes.frame_count(), 600);
+    let second = run_to(&mut nes, 1200);
+    same_frames(&first.0, &second.0, &format!("{name}: frames differ after restoring frame 600"));
+    assert_eq!(first.1.len(), second.1.len(), "{name}: audio length after restoring frame 600");
+    assert!(first.1 == second.1, "{name}: audio differs after restoring frame 600");
+
     let mut other = Nes::from_ines(&rom).unwrap();
     other.load_state(&file).unwrap();
-    let third = run(&mut other, after);
-    assert_eq!(first.0, third.0, "{}: a loaded file runs differently", path.display());
+    let from_file = run_to(&mut other, 1200);
+    assert!(from_file == first, "{name}: a state file loaded on a fresh machine runs differently");
+
+    // Mid-scanline: the PPU's fetch pipeline, sprite units and a partly
+    // executed frame must all come back.
+    nes.restore(&at_boundary).unwrap();
+    run_to_mid_scanline(&mut nes);
+    let mut mid = Vec::with_capacity(nes.state_len());
+    nes.capture(&mut mid);
+    let third = run_to(&mut nes, 1200);
+    same_frames(&first.0, &third.0, &format!("{name}: the same run passing through a capture differs"));
+    nes.restore(&mid).unwrap();
+    let fourth = run_to(&mut nes, 1200);
+    same_frames(&third.0, &fourth.0, &format!("{name}: frames differ after a mid-scanline restore"));
+    assert!(third.1 == fourth.1, "{name}: audio differs after a mid-scanline restore");
+    assert_eq!(nes.frame_hash(), first.0[first.0.len() - 1]);
 }
 
 #[test]
-fn restored_machines_continue_bit_identically() {
+fn restored_nrom_continues_bit_identically() {
+    // NROM, music and raster effects.
     let Some(dir) = rom_dir() else { return };
-    for (rom, before) in [
-        ("ny2011/ny2011.nes", 200),          // NROM, music and raster effects
-        ("other/BladeBuster.nes", 300),      // MMC3 and its IRQ
-        ("mmc5test/mmc5test.nes", 60),       // MMC5 scanline IRQ, ExRAM
-        ("other/nestest.nes", 30),
-    ] {
-        check_round_trip(&dir.join(rom), before, 60);
-    }
+    check_round_trip(&dir.join("ny2011/ny2011.nes"));
+}
+
+#[test]
+fn restored_mmc3_continues_bit_identically() {
+    // MMC3 and its scanline IRQ.
+    let Some(dir) = rom_dir() else { return };
+    check_round_trip(&dir.join("other/BladeBuster.nes"));
+}
+
+#[test]
+fn restored_mmc5_continues_bit_identically() {
+    // MMC5: ExRAM, its scanline IRQ, expansion sound state.
+    let Some(dir) = rom_dir() else { return };
+    check_round_trip(&dir.join("mmc5test/mmc5test.nes"));
+}
+
+#[test]
+fn restored_mmc1_continues_bit_identically() {
+    // MMC1's serial shift register, caught mid-write by the capture or not.
+    let Some(dir) = rom_dir() else { return };
+    check_round_trip(&dir.join("other/8bitpeoples_-_deadline_console_invitro.nes"));
 }
 
 #[test]
@@ -88,36 +137,112 @@ fn capture_into_a_sized_buffer_allocates_nothing() {
     }
 }
 
+/// Offsets of the header's fields in a file this build wrote.
+struct Layout {
+    core_len: usize,
+    rom: usize,
+    frame: usize,
+    thumb_len: usize,
+    thumb: usize,
+    body_len: usize,
+    checksum: usize,
+    body: usize,
+}
+
+fn layout(file: &[u8]) -> Layout {
+    let core_len = 10;
+    let rom = core_len + 1 + usize::from(file[core_len]);
+    let thumb_len = rom + 16;
+    let thumb = thumb_len + 4;
+    let body_len = thumb + u32::from_le_bytes(file[thumb_len..thumb].try_into().unwrap()) as usize;
+    Layout { core_len, rom, frame: rom + 8, thumb_len, thumb, body_len, checksum: body_len + 4, body: body_len + 12 }
+}
+
 #[test]
-fn bad_state_files_are_refused_and_change_nothing() {
+fn every_corrupted_state_file_is_refused_and_changes_nothing() {
     let Some(dir) = rom_dir() else { return };
     let rom = std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap();
-    let other_rom = std::fs::read(dir.join("other/nestest.nes")).unwrap();
     let mut nes = Nes::from_ines(&rom).unwrap();
     run(&mut nes, 30);
-    let good = nes.save_state(b"thumb");
+    let good = nes.save_state(b"thumbnail bytes");
     run(&mut nes, 10);
-    let before = (nes.frame_hash(), nes.frame_count(), nes.cpu().pc, nes.cpu().cycles);
+    let mut before = Vec::new();
+    nes.capture(&mut before);
+    let hash_before = nes.frame_hash();
+    let at = layout(&good);
+    assert_eq!(good.len() - at.body, nes.state_len());
 
-    let mut foreign = Nes::from_ines(&other_rom).unwrap();
-    let foreign_state = foreign.save_state(b"");
-    assert!(matches!(nes.load_state(&foreign_state), Err(StateError::WrongRom { .. })));
+    let mut refused = 0;
+    let mut check = |variant: Vec<u8>, what: &str, expect: &dyn Fn(&StateError) -> bool| {
+        let err = nes.load_state(&variant).expect_err(what);
+        assert!(expect(&err), "{what}: wrong error {err:?}");
+        assert!(!err.to_string().is_empty());
+        let mut after = Vec::new();
+        nes.capture(&mut after);
+        assert!(after == before && nes.frame_hash() == hash_before, "{what}: the machine changed");
+        refused += 1;
+    };
+    let with = |at: usize, bytes: &[u8]| {
+        let mut f = good.clone();
+        f[at..at + bytes.len()].copy_from_slice(bytes);
+        f
+    };
+    let not_a_state = |e: &StateError| matches!(e, StateError::NotAState);
+    let version = |e: &StateError| matches!(e, StateError::UnsupportedVersion { .. });
+    let corrupt = |e: &StateError| matches!(e, StateError::Corrupt);
+    let truncated = |e: &StateError| matches!(e, StateError::Truncated { .. });
+    let wrong_rom = |e: &StateError| matches!(e, StateError::WrongRom { .. });
+    let any = |_: &StateError| true;
 
-    assert_eq!(nes.load_state(b"PK\x03\x04 a zip file"), Err(StateError::NotAState));
-    assert!(matches!(nes.load_state(&good[..good.len() - 1]), Err(StateError::Truncated { .. })));
-    let mut corrupt = good.clone();
-    let last = corrupt.len() - 1;
-    corrupt[last] ^= 0x40;
-    assert_eq!(nes.load_state(&corrupt), Err(StateError::Corrupt));
-    let mut future = good.clone();
-    future[8] = 0xFF;
-    let err = nes.load_state(&future).unwrap_err();
-    assert!(matches!(err, StateError::UnsupportedVersion { found: 0x00FF, newest: 1, .. }), "{err:?}");
+    // Each header field wrong.
+    for i in 0..8 {
+        let mut f = good.clone();
+        f[i] ^= 0x20;
+        check(f, &format!("magic byte {i}"), &not_a_state);
+    }
+    check(with(8, &0u16.to_le_bytes()), "format version 0", &version);
+    check(with(8, &2u16.to_le_bytes()), "format version 2", &version);
+    check(with(8, &0xFFFFu16.to_le_bytes()), "format version 65535", &version);
+    check(with(at.core_len + 1, b"9"), "core version text", &corrupt);
+    // A wrong length shifts every later field: refused, whichever way.
+    check(with(at.core_len, &[good[at.core_len] + 1]), "core version length", &any);
+    check(with(at.core_len, &[0]), "core version length 0", &any);
+    check(with(at.rom, &[good[at.rom] ^ 1]), "ROM hash", &wrong_rom);
+    check(with(at.frame, &[good[at.frame] ^ 1]), "frame number", &corrupt);
+    check(with(at.frame + 7, &[0x80]), "frame number, high byte", &corrupt);
+    check(with(at.thumb_len, &u32::MAX.to_le_bytes()), "thumbnail length, huge", &truncated);
+    check(with(at.thumb_len, &[good[at.thumb_len] - 1]), "thumbnail length, one short", &any);
+    check(with(at.thumb + 3, b"X"), "thumbnail bytes", &corrupt);
+    check(with(at.body_len, &u32::MAX.to_le_bytes()), "body length, huge", &truncated);
+    check(with(at.body_len, &((good.len() - at.body - 1) as u32).to_le_bytes()), "body length, one short", &corrupt);
+    check(with(at.body_len, &0u32.to_le_bytes()), "body length 0", &corrupt);
+    check(with(at.checksum, &[good[at.checksum] ^ 0x10]), "checksum", &corrupt);
+    // Truncated at every point of a coarse grid, and one byte short.
+    let step = good.len() / 97;
+    for len in (0..good.len()).step_by(step).chain([good.len() - 1]) {
+        let expect: &dyn Fn(&StateError) -> bool = if len < 8 { &not_a_state } else { &truncated };
+        check(good[..len].to_vec(), &format!("truncated to {len} bytes"), expect);
+    }
+    // Flipped bits all through the body, and a byte too many.
+    for pos in (at.body..good.len()).step_by(good.len() / 211).chain([good.len() - 1]) {
+        let mut f = good.clone();
+        f[pos] ^= 1 << (pos % 8);
+        check(f, &format!("body byte {pos}"), &corrupt);
+    }
+    let mut longer = good.clone();
+    longer.push(0);
+    check(longer, "a byte after the body", &corrupt);
+    assert!(refused > 300, "{refused} variants tried");
+
+    let mut foreign = Nes::from_ines(&std::fs::read(dir.join("other/nestest.nes")).unwrap()).unwrap();
+    let err = nes.load_state(&foreign.save_state(b"")).unwrap_err();
+    assert!(matches!(err, StateError::WrongRom { .. }) && err.to_string().contains("another game"), "{err}");
+    let err = nes.load_state(&with(8, &2u16.to_le_bytes())).unwrap_err();
     assert!(err.to_string().contains("newer than this build"), "{err}");
 
-    assert_eq!(before, (nes.frame_hash(), nes.frame_count(), nes.cpu().pc, nes.cpu().cycles), "nothing changed");
+    // And the good file still loads, thumbnail and frame intact.
     let header = nes.load_state(&good).unwrap();
-    assert_eq!((header.frame, header.thumbnail.as_slice()), (30, &b"thumb"[..]));
+    assert_eq!((header.frame, header.thumbnail.as_slice()), (30, &b"thumbnail bytes"[..]));
     assert_eq!(nes.frame_count(), 30);
 }
 

@@ -472,6 +472,14 @@ impl Cartridge {
         self.header.battery.then_some(&self.prg_ram[..])
     }
 
+    /// Fills PRG RAM with a power-on pattern, unless a battery keeps it
+    /// (then it holds what the save file says, or zeros).
+    pub fn fill_volatile_ram(&mut self, init: crate::RamInit) {
+        if !self.header.battery {
+            init.fill(&mut self.prg_ram);
+        }
+    }
+
     /// All PRG RAM (work and battery), e.g. MMC1's or MMC3's 8 KiB at $6000.
     pub fn prg_ram(&self) -> &[u8] {
         &self.prg_ram

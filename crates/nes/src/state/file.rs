@@ -10,8 +10,14 @@
 //! | 8 | frame number |
 //! | 4 + n | thumbnail (length, then the bytes: a PNG the I/O layer adds, or none) |
 //! | 4 | body length |
-//! | 8 | FNV-1a of the body |
+//! | 8 | checksum: FNV-1a over every byte after the format version but itself |
 //! | n | body |
+//!
+//! The checksum covers the header's own fields as well as the body, so a
+//! damaged frame number or thumbnail is caught like a damaged body; a file
+//! longer than its fields say is refused too. The magic, the format
+//! version and the ROM hash are checked first, so that a foreign or newer
+//! state is named as such rather than as corrupt.
 //!
 //! Compatibility: the body's layout is fixed by the format version. When a
 //! change to any component's `persist` changes the layout, `FORMAT_VERSION`
@@ -52,7 +58,9 @@ pub struct StateHeader {
     pub frame: u64,
     pub thumbnail: Vec<u8>,
     pub body_len: usize,
-    pub body_checksum: u64,
+    pub checksum: u64,
+    /// What the checksum comes to over this file's bytes.
+    computed_checksum: u64,
 }
 
 impl StateHeader {
@@ -61,6 +69,7 @@ impl StateHeader {
         let core = env!("CARGO_PKG_VERSION").as_bytes();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let covered = out.len();
         out.push(core.len() as u8);
         out.extend_from_slice(core);
         out.extend_from_slice(&rom_hash.to_le_bytes());
@@ -68,21 +77,30 @@ impl StateHeader {
         out.extend_from_slice(&(thumbnail.len() as u32).to_le_bytes());
         out.extend_from_slice(thumbnail);
         out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(&super::fnv1a(super::FNV_OFFSET, body).to_le_bytes());
+        let header_sum = super::fnv1a(super::FNV_OFFSET, &out[covered..]);
+        out.extend_from_slice(&super::fnv1a(header_sum, body).to_le_bytes());
+    }
+
+    /// Whether the checksum matches the bytes it covers.
+    pub fn checksum_ok(&self) -> bool {
+        self.checksum == self.computed_checksum
     }
 
     /// Parses the header of `file`; returns it and the body.
     pub fn parse(file: &[u8]) -> Result<(StateHeader, &[u8]), StateError> {
-        let mut at = 0usize;
-        let mut take = |n: usize| -> Result<&[u8], StateError> {
-            let bytes = file.get(at..at + n).ok_or(StateError::Truncated { needed: at + n, found: file.len() })?;
-            at += n;
+        let at = std::cell::Cell::new(0usize);
+        let take = |n: usize| -> Result<&[u8], StateError> {
+            let from = at.get();
+            let to = from.saturating_add(n);
+            let bytes = file.get(from..to).ok_or(StateError::Truncated { needed: to, found: file.len() })?;
+            at.set(to);
             Ok(bytes)
         };
         if take(MAGIC.len()).map_err(|_| StateError::NotAState)? != MAGIC {
             return Err(StateError::NotAState);
         }
         let format_version = u16::from_le_bytes(take(2)?.try_into().unwrap_or_default());
+        let covered = MAGIC.len() + 2;
         let core_len = usize::from(take(1)?[0]);
         let core_version = String::from_utf8_lossy(take(core_len)?).into_owned();
         let u64_at = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
@@ -92,9 +110,17 @@ impl StateHeader {
         let thumb_len = u32_at(take(4)?);
         let thumbnail = take(thumb_len)?.to_vec();
         let body_len = u32_at(take(4)?);
-        let body_checksum = u64_at(take(8)?);
+        let header_end = at.get();
+        let checksum = u64_at(take(8)?);
         let body = take(body_len)?;
-        let header = StateHeader { format_version, core_version, rom_hash, frame, thumbnail, body_len, body_checksum };
+        let computed_checksum = if at.get() == file.len() {
+            super::fnv1a(super::fnv1a(super::FNV_OFFSET, &file[covered..header_end]), body)
+        } else {
+            // Bytes after the body: not a file this format writes.
+            !checksum
+        };
+        let header =
+            StateHeader { format_version, core_version, rom_hash, frame, thumbnail, body_len, checksum, computed_checksum };
         Ok((header, body))
     }
 }
