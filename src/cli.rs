@@ -13,7 +13,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a ROM with no window: for tests, automation and benchmarks.
-    Headless(HeadlessArgs),
+    Headless(Box<HeadlessArgs>),
     /// Run conformance test ROMs and print PASS or FAIL for each.
     TestRom(TestRomArgs),
 }
@@ -22,11 +22,12 @@ pub enum Command {
 pub struct HeadlessArgs {
     /// The iNES / NES 2.0 file to run.
     pub rom: PathBuf,
-    /// Frames to run from power-on.
-    #[arg(long, default_value_t = 60)]
-    pub frames: u64,
+    /// Frames to run (from power-on, or from --load-state's frame). 60
+    /// unless given; --play runs the movie's length.
+    #[arg(long, conflicts_with = "play")]
+    pub frames: Option<u64>,
     /// Hold controller 1 buttons over a frame range, e.g. `a+start@40-45`
-    /// (frames are counted from 0 at power-on; both ends inclusive).
+    /// (frames are the console's, counted from 0 at power-on; both ends inclusive).
     #[arg(long, value_name = "BUTTONS@FROM-TO", value_parser = parse_press)]
     pub press: Vec<Press>,
     /// Print a CPU address after the run, e.g. `$0038` or `0x38`.
@@ -51,6 +52,24 @@ pub struct HeadlessArgs {
     /// for the MMC3A's IRQ behaviour on mapper 4.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=15))]
     pub submapper: Option<u8>,
+    /// Power-on RAM contents: zeros, ones, or seed:N for a pseudo-random
+    /// pattern that is the same for the same N.
+    #[arg(long, value_name = "PATTERN", default_value = "zeros")]
+    pub ram_init: phosphor_nes::RamInit,
+    /// Start from this save-state file instead of power-on.
+    #[arg(long, value_name = "FILE")]
+    pub load_state: Option<PathBuf>,
+    /// Write a save state after the last frame (durably: an interrupted
+    /// write leaves the old file whole).
+    #[arg(long, value_name = "FILE")]
+    pub save_state: Option<PathBuf>,
+    /// Record the run's controller input, start state and hashes as a movie.
+    #[arg(long, value_name = "FILE.phm", conflicts_with = "play")]
+    pub record: Option<PathBuf>,
+    /// Replay a movie recorded with --record; fails if the replay's frames
+    /// or sound part from the recording.
+    #[arg(long, value_name = "FILE.phm", conflicts_with_all = ["press", "load_state", "ram_init", "region", "submapper"])]
+    pub play: Option<PathBuf>,
 }
 
 /// Console regions the CLI can force.

@@ -3,6 +3,8 @@
 use crate::cli::HeadlessArgs;
 use crate::EXIT_BAD_INPUT;
 use anyhow::Context;
+use crate::files::durable_write;
+use phosphor_nes::movie::{self, Movie, MovieStart};
 use phosphor_nes::{Cartridge, LoadOptions, Nes, NtscPalette, HEIGHT, WIDTH};
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,37 +15,93 @@ const BENCH_WARMUP_FRAMES: u64 = 60;
 
 /// Loads a ROM file, or prints one line saying why it cannot be used.
 pub fn load_rom(path: &Path, options: LoadOptions) -> Result<Nes, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read the file: {e}", path.display()))?;
-    let cart = Cartridge::from_ines_with(&bytes, options).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Nes::new(cart))
+    Ok(Nes::new(load_cart(path, options)?))
+}
+
+fn load_cart(path: &Path, options: LoadOptions) -> Result<Cartridge, String> {
+    let bytes = read(path)?;
+    Cartridge::from_ines_with(&bytes, options).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: cannot read the file: {e}", path.display()))
+}
+
+/// The machine a run starts with, and the movie it plays or records.
+struct Start {
+    nes: Nes,
+    movie: Option<Movie>,
+    frames: u64,
+}
+
+/// Everything that can be refused before the first frame: the ROM, the
+/// state file, the movie.
+fn prepare(args: &HeadlessArgs) -> Result<Start, String> {
+    if let Some(path) = &args.play {
+        let movie = Movie::decode(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+        let cart = load_cart(&args.rom, movie.load_options())?;
+        let nes = movie.start(cart).map_err(|e| format!("{}: {e}", path.display()))?;
+        let frames = movie.inputs.len() as u64;
+        return Ok(Start { nes, movie: Some(movie), frames });
+    }
+    let mut nes = Nes::with_ram_init(load_cart(&args.rom, args.load_options())?, args.ram_init);
+    nes.set_sample_rate(args.sample_rate);
+    let mut start = MovieStart::PowerOn(args.ram_init);
+    if let Some(path) = &args.load_state {
+        let file = read(path)?;
+        nes.load_state(&file).map_err(|e| format!("{}: {e}", path.display()))?;
+        start = MovieStart::State(file);
+    }
+    let movie = args.record.as_ref().map(|_| Movie::new(&nes, start, args.sample_rate));
+    Ok(Start { nes, movie, frames: args.frames.unwrap_or(60) })
 }
 
 pub fn run(args: &HeadlessArgs) -> ExitCode {
-    let mut nes = match load_rom(&args.rom, args.load_options()) {
-        Ok(nes) => nes,
+    let Start { mut nes, mut movie, frames } = match prepare(args) {
+        Ok(start) => start,
         Err(message) => {
             eprintln!("phosphor: {message}");
             return ExitCode::from(EXIT_BAD_INPUT);
         }
     };
+    let playing = args.play.is_some();
+    let sample_rate = movie.as_ref().map_or(args.sample_rate, |m| m.sample_rate);
 
-    nes.set_sample_rate(args.sample_rate);
-    let warmup = if args.bench { BENCH_WARMUP_FRAMES.min(args.frames / 2) } else { 0 };
+    let warmup = if args.bench { BENCH_WARMUP_FRAMES.min(frames / 2) } else { 0 };
     let mut timed_from = None;
     // Audio is always synthesized and drained, as a frontend would: the
     // benchmark measures the core with its sound on.
     let mut chunk = vec![0.0f32; 4096];
     let mut recording = Vec::new();
-    for frame in 0..args.frames {
-        if frame == warmup {
+    let mut audio_hash = phosphor_nes::state::FNV_OFFSET;
+    for index in 0..frames {
+        if index == warmup {
             timed_from = Some(Instant::now());
         }
-        let buttons = args.press.iter().filter(|p| (p.from..=p.to).contains(&frame)).fold(0, |b, p| b | p.buttons);
-        nes.set_buttons(0, buttons);
+        let pads = match (&movie, playing) {
+            (Some(m), true) => m.inputs[index as usize],
+            _ => {
+                let frame = nes.frame_count();
+                [args.press.iter().filter(|p| (p.from..=p.to).contains(&frame)).fold(0, |b, p| b | p.buttons), 0]
+            }
+        };
+        nes.set_buttons(0, pads[0]);
+        nes.set_buttons(1, pads[1]);
         nes.run_frame();
         let n = nes.read_audio(&mut chunk);
         if args.wav.is_some() {
             recording.extend_from_slice(&chunk[..n]);
+        }
+        if let Some(m) = &mut movie {
+            audio_hash = movie::audio_hash(audio_hash, &chunk[..n]);
+            if playing {
+                if let Err(e) = m.check(index as u32, &nes, audio_hash) {
+                    eprintln!("phosphor: {}: {e}", args.play.as_deref().unwrap_or(Path::new("")).display());
+                    return ExitCode::FAILURE;
+                }
+            } else {
+                m.record_frame(&nes, pads, audio_hash);
+            }
         }
     }
     let elapsed = timed_from.map(|t| t.elapsed());
@@ -52,24 +110,37 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         println!("peek ${addr:04X}=${:02X}", nes.peek(addr));
     }
     println!("frame_hash={:016x}", nes.frame_hash());
+    if playing {
+        println!("movie_frames={frames} replay=ok");
+    }
     if args.bench {
-        let timed = args.frames - warmup;
+        let timed = frames - warmup;
         let secs = elapsed.map_or(0.0, |d| d.as_secs_f64());
         let fps = if secs > 0.0 { timed as f64 / secs } else { 0.0 };
         println!("fps={fps:.1}");
     }
-    if let Some(path) = &args.screenshot
-        && let Err(e) = write_screenshot(&nes, path)
-    {
-        eprintln!("phosphor: {e:#}");
-        return ExitCode::FAILURE;
+    let mut outputs: Vec<(&Path, anyhow::Result<Vec<u8>>)> = Vec::new();
+    if let Some(path) = &args.screenshot {
+        outputs.push((path, screenshot_png(&nes)));
     }
     if let Some(path) = &args.wav {
-        if let Err(e) = write_wav(path, &recording, args.sample_rate) {
+        outputs.push((path, Ok(wav_bytes(&recording, sample_rate))));
+        println!("wav_samples={}", recording.len());
+    }
+    if let Some(path) = &args.save_state {
+        outputs.push((path, Ok(nes.save_state(b""))));
+        println!("state_frame={}", nes.frame_count());
+    }
+    if let (Some(path), Some(m), false) = (&args.record, &mut movie, playing) {
+        m.finish(&nes, audio_hash);
+        outputs.push((path, Ok(m.encode())));
+        println!("movie_frames={frames}");
+    }
+    for (path, bytes) in outputs {
+        if let Err(e) = bytes.and_then(|b| durable_write(path, &b)) {
             eprintln!("phosphor: {e:#}");
             return ExitCode::FAILURE;
         }
-        println!("wav_samples={}", recording.len());
     }
     ExitCode::SUCCESS
 }
@@ -97,29 +168,16 @@ pub fn wav_bytes(samples: &[f32], rate: u32) -> Vec<u8> {
     out
 }
 
-/// Writes a WAV file through a temporary file renamed into place.
-pub fn write_wav(path: &Path, samples: &[f32], rate: u32) -> anyhow::Result<()> {
-    let tmp = path.with_extension("wav.tmp");
-    std::fs::write(&tmp, wav_bytes(samples, rate)).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot move the recording to {}", path.display()))?;
-    Ok(())
-}
-
-/// Writes the last frame as an RGB PNG, through a temporary file renamed
-/// into place so an interrupted write never leaves a half-written image.
-pub fn write_screenshot(nes: &Nes, path: &Path) -> anyhow::Result<()> {
+/// The last frame as an RGBA PNG image.
+pub fn screenshot_png(nes: &Nes) -> anyhow::Result<Vec<u8>> {
     let mut rgba = vec![0u8; WIDTH * HEIGHT * 4];
     NtscPalette::new().to_rgba(nes.frame_buffer(), &mut rgba);
-    let tmp = path.with_extension("png.tmp");
-    {
-        let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), WIDTH as u32, HEIGHT as u32);
-        encoder.set_color(png::ColorType::Rgba);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().context("cannot write the PNG header")?;
-        writer.write_image_data(&rgba).context("cannot write the PNG data")?;
-        writer.finish().context("cannot finish the PNG")?;
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot move the screenshot to {}", path.display()))?;
-    Ok(())
+    let mut png_bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png_bytes, WIDTH as u32, HEIGHT as u32);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().context("cannot write the PNG header")?;
+    writer.write_image_data(&rgba).context("cannot write the PNG data")?;
+    writer.finish().context("cannot finish the PNG")?;
+    Ok(png_bytes)
 }

@@ -2,6 +2,7 @@
 //! frontend arrives with the Bevy plugins.
 
 mod cli;
+mod files;
 mod headless;
 mod test_rom;
 

@@ -231,3 +231,105 @@ fn region_flag_changes_the_frame_length() {
     let o = phosphor(&["headless", &rom, "--region", "secam"]);
     assert_eq!(o.status.code(), Some(2), "clap refuses an unknown region");
 }
+
+/// `key=value` from a run's output.
+fn value(out: &str, key: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in {out}"))
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_saved_state_resumes_where_the_run_left_off() {
+    let Some(roms) = phosphor_conformance_dir() else {
+        eprintln!("SKIPPED: conformance ROMs not found");
+        return;
+    };
+    let dir = temp_dir("states");
+    let rom = roms.join("ny2011/ny2011.nes");
+    let rom = rom.to_str().unwrap();
+    let state = dir.join("600.state");
+    let state = state.to_str().unwrap();
+    let press = "a+right@550-700";
+    let straight = stdout(&phosphor(&["headless", rom, "--frames", "1200", "--press", press]));
+    let saved = phosphor(&["headless", rom, "--frames", "600", "--press", press, "--save-state", state]);
+    assert!(saved.status.success(), "{}", stderr(&saved));
+    assert_eq!(value(&stdout(&saved), "state_frame"), "600");
+    let resumed = phosphor(&["headless", rom, "--load-state", state, "--frames", "600", "--press", press]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_eq!(value(&stdout(&resumed), "frame_hash"), value(&straight, "frame_hash"), "frame 1200 either way");
+
+    // Bad and foreign state files: one line naming why, exit code 2.
+    let text = write(&dir, "notes.state", b"just some text, not a state");
+    assert_bad_input(&phosphor(&["headless", rom, "--load-state", &text]), "not a Phosphor save state");
+    let bytes = std::fs::read(state).unwrap();
+    let cut = write(&dir, "cut.state", &bytes[..bytes.len() / 2]);
+    assert_bad_input(&phosphor(&["headless", rom, "--load-state", &cut]), "truncated");
+    let nestest = roms.join("other/nestest.nes");
+    assert_bad_input(&phosphor(&["headless", nestest.to_str().unwrap(), "--load-state", state]), "another game");
+    let missing = dir.join("missing.state");
+    assert_bad_input(&phosphor(&["headless", rom, "--load-state", missing.to_str().unwrap()]), "cannot read");
+
+    // A save that cannot be written fails and leaves the old file whole.
+    let blocked = dir.join("no-such-folder/x.state");
+    let o = phosphor(&["headless", rom, "--frames", "5", "--save-state", blocked.to_str().unwrap()]);
+    assert!(!o.status.success() && stderr(&o).contains("cannot create"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(state).unwrap(), bytes);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_recorded_movie_replays_to_the_same_frame() {
+    let Some(roms) = phosphor_conformance_dir() else {
+        eprintln!("SKIPPED: conformance ROMs not found");
+        return;
+    };
+    let dir = temp_dir("movies");
+    let rom = roms.join("ny2011/ny2011.nes");
+    let rom = rom.to_str().unwrap();
+    let movie = dir.join("run.phm");
+    let movie = movie.to_str().unwrap();
+    let args = ["headless", rom, "--frames", "400", "--ram-init", "seed:5", "--press", "a@100-180", "--press", "b+left@250-300"];
+    let recorded = phosphor(&[&args[..], &["--record", movie]].concat());
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert_eq!(value(&stdout(&recorded), "movie_frames"), "400");
+    assert!(std::fs::metadata(movie).unwrap().len() < 400, "a few bytes per held button, not per frame");
+
+    let played = phosphor(&["headless", rom, "--play", movie]);
+    assert!(played.status.success(), "{}", stderr(&played));
+    let out = stdout(&played);
+    assert_eq!(value(&out, "frame_hash"), value(&stdout(&recorded), "frame_hash"));
+    assert!(out.contains("movie_frames=400 replay=ok"), "{out}");
+
+    // A recording whose checkpoint no longer matches: the replay says where.
+    let mut m = phosphor_nes::movie::Movie::decode(&std::fs::read(movie).unwrap()).unwrap();
+    m.checkpoints[2].frame_hash ^= 1;
+    let edited = write(&dir, "edited.phm", &m.encode());
+    let o = phosphor(&["headless", rom, "--play", &edited]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("after frame 179"), "{}", stderr(&o));
+
+    // Another game, a damaged file: refused in one line.
+    let nestest = roms.join("other/nestest.nes");
+    assert_bad_input(&phosphor(&["headless", nestest.to_str().unwrap(), "--play", movie]), "another game");
+    let mut bytes = std::fs::read(movie).unwrap();
+    bytes[30] ^= 0xFF;
+    let damaged = write(&dir, "damaged.phm", &bytes);
+    assert_bad_input(&phosphor(&["headless", rom, "--play", &damaged]), "corrupted");
+
+    // Recording from a saved state replays from that state.
+    let state = dir.join("s.state");
+    let state = state.to_str().unwrap();
+    assert!(phosphor(&["headless", rom, "--frames", "90", "--save-state", state]).status.success());
+    let from_state = dir.join("from-state.phm");
+    let from_state = from_state.to_str().unwrap();
+    let o = phosphor(&["headless", rom, "--load-state", state, "--frames", "60", "--press", "start@100-110", "--record", from_state]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let replay = phosphor(&["headless", rom, "--play", from_state]);
+    assert_eq!(value(&stdout(&replay), "frame_hash"), value(&stdout(&o), "frame_hash"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -19,6 +19,7 @@ mod console;
 pub mod controller;
 pub mod cpu;
 pub mod mapper;
+pub mod movie;
 pub mod power;
 pub mod ppu;
 pub mod state;

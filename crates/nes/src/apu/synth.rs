@@ -164,9 +164,11 @@ impl Synth {
         let rate = rate.clamp(8_000, 384_000);
         self.sample_rate = rate;
         let r = f64::from(rate);
-        self.high_90 = OnePole::high_pass(90.0, r);
-        self.high_440 = OnePole::high_pass(440.0, r);
-        self.low_14k = OnePole::low_pass(14_000.0, r);
+        // New coefficients only: the filters' memory is part of the sound's
+        // state (a restored state must not lose it to a rate being set again).
+        self.high_90.k = OnePole::high_pass(90.0, r).k;
+        self.high_440.k = OnePole::high_pass(440.0, r).k;
+        self.low_14k.k = OnePole::low_pass(14_000.0, r).k;
         self.update_step();
     }
 
