@@ -66,7 +66,7 @@ impl Ppu {
     }
 
     #[inline]
-    fn pattern_addr(&self) -> u16 {
+    pub(super) fn pattern_addr(&self) -> u16 {
         let table = if self.ctrl & CTRL_BG_TABLE != 0 { 0x1000 } else { 0 };
         table | (u16::from(self.nt_latch) << 4) | (self.vram_addr >> 12)
     }
