@@ -252,6 +252,11 @@ impl Ppu {
                 dots -= span;
                 continue;
             }
+            if self.rendering && settled && self.scanline < HEIGHT as u16 && self.dot == 256 && dots >= 84 {
+                self.visible_hblank(cart);
+                dots -= 84;
+                continue;
+            }
             let idle = if (HEIGHT as u16..self.prerender_line).contains(&self.scanline) {
                 self.idle_dots_ahead().min(dots)
             } else {
@@ -511,6 +516,28 @@ impl Ppu {
             self.increment_y();
         }
         self.dot += 8;
+    }
+
+    /// Dots 257-340 of a visible line with rendering on, in one step: what
+    /// [`Ppu::render_dot`] does dot by dot, in the same order, without the
+    /// per-dot dispatch.
+    fn visible_hblank(&mut self, cart: &mut Cartridge) {
+        self.shift_and_reload_at_257(257);
+        self.copy_horizontal_scroll();
+        self.oam_addr = 0;
+        for index in 0..8 {
+            self.fetch_sprite_slot(cart, index);
+        }
+        self.lay_out_sprite_line(true);
+        for dot in 321..=337 {
+            if dot >= 322 {
+                self.shift_background();
+            }
+            self.background_fetch(cart, dot);
+        }
+        // Dot 339's unused nametable fetch.
+        let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+        self.dot = 340;
     }
 
     /// Backdrop while rendering is off: colour 0, or the colour v points at

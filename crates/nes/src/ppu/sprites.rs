@@ -244,6 +244,21 @@ impl Ppu {
         }
     }
 
+    /// The eight dots of sprite slot `index` at once (see [`Ppu::fetch_sprite_dot`]).
+    #[inline]
+    pub(super) fn fetch_sprite_slot(&mut self, cart: &mut Cartridge, index: usize) {
+        let base = index * 4;
+        let sec = &self.sprites.secondary;
+        self.sprites.slots[index] =
+            Slot { y: sec[base], tile: sec[base + 1], attr: sec[base + 2], x: sec[base + 3], ..Slot::default() };
+        self.sprites.latch = sec[base];
+        let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+        let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+        let addr = self.sprite_pattern_addr(index);
+        self.sprites.slots[index].pattern_lo = cart.ppu_read(addr);
+        self.sprites.slots[index].pattern_hi = cart.ppu_read(addr | 8);
+    }
+
     fn sprite_pattern_addr(&self, index: usize) -> u16 {
         let slot = &self.sprites.slots[index];
         let height = self.sprite_height();
@@ -262,7 +277,7 @@ impl Ppu {
     }
 
     /// Writes the next line's sprite pixels, lowest OAM index on top.
-    fn lay_out_sprite_line(&mut self, visible: bool) {
+    pub(super) fn lay_out_sprite_line(&mut self, visible: bool) {
         let s = &mut self.sprites;
         s.line.fill(0);
         // No sprites are evaluated on the pre-render line, so line 0 has none.
