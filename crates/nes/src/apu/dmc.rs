@@ -94,6 +94,18 @@ impl Dmc {
         self.bytes_left > 0
     }
 
+    /// Cycles from now on which [`Dmc::clock`] would only count down.
+    #[inline]
+    pub fn quiet_cycles(&self) -> u64 {
+        if self.start_delay > 0 { 0 } else { u64::from(self.timer.saturating_sub(1)) }
+    }
+
+    /// `cycles` quiet cycles (see [`Dmc::quiet_cycles`]) at once.
+    #[inline]
+    pub fn count(&mut self, cycles: u16) {
+        self.timer -= cycles;
+    }
+
     /// One CPU cycle. True when the output unit was clocked (the level may have changed).
     #[inline(always)]
     pub fn clock(&mut self) -> bool {

@@ -77,6 +77,22 @@ impl FrameCounter {
         self.pending = Some((value, 3));
     }
 
+    /// Cycles from now on which [`FrameCounter::clock`] would only count.
+    #[inline]
+    pub fn quiet_cycles(&self) -> u64 {
+        if self.pending.is_some() || self.block_ticks > 0 {
+            return 0;
+        }
+        let next = self.steps[usize::from(self.five_step)][self.step];
+        u64::from(next.saturating_sub(self.cycle + 1))
+    }
+
+    /// `cycles` quiet cycles (see [`FrameCounter::quiet_cycles`]) at once.
+    #[inline]
+    pub fn count(&mut self, cycles: u32) {
+        self.cycle += cycles;
+    }
+
     /// One CPU cycle.
     #[inline(always)]
     pub fn clock(&mut self) -> FrameClocks {

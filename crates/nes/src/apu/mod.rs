@@ -59,6 +59,11 @@ pub struct Apu {
     dmc: Dmc,
     /// CPU cycles clocked since power-on.
     cycle: u64,
+    /// The frame counter and the DMC timer have run through this cycle.
+    units_clocked: u64,
+    /// The next cycle at which they do anything but count: until then they
+    /// are not run at all, and catch up by counting when it comes.
+    next_unit_event: u64,
     /// The lazy channels have been stepped through this cycle.
     synced: u64,
     /// The mixed level last sent to the synthesizer, and the channel outputs it came from.
@@ -89,6 +94,8 @@ impl Apu {
             noise: Noise::new(if pal { &noise::PERIODS_PAL } else { &noise::PERIODS_NTSC }),
             dmc: Dmc::new(if pal { &dmc::RATES_PAL } else { &dmc::RATES_NTSC }),
             cycle: 0,
+            units_clocked: 0,
+            next_unit_event: 1,
             synced: 0,
             level: 0.0,
             outputs: (0, 0, 0.0, 0, 0, 0.0),
@@ -105,16 +112,63 @@ impl Apu {
         for l in &mut self.length {
             l.set_enabled(false);
         }
+        self.count_quiet_cycles();
         self.frame_counter.reset();
         self.triangle.reset_phase();
         self.dmc.reset();
+        self.schedule_units();
         self.emit(self.cycle);
     }
 
-    /// One CPU cycle of APU time.
+    /// One CPU cycle of APU time. The frame counter, length commits and the
+    /// DMC timer only run on cycles where one of them acts; the cycles in
+    /// between are counted in bulk when the next such cycle comes.
     #[inline(always)]
     pub fn clock(&mut self) {
         self.cycle += 1;
+        if self.cycle >= self.next_unit_event {
+            self.clock_units();
+        }
+    }
+
+    /// Counts the quiet cycles since the units last ran, up to and
+    /// including the current one.
+    #[inline]
+    fn count_quiet_cycles(&mut self) {
+        let quiet = self.cycle - self.units_clocked;
+        if quiet > 0 {
+            self.frame_counter.count(quiet as u32);
+            self.dmc.count(quiet as u16);
+            self.units_clocked = self.cycle;
+        }
+    }
+
+    /// When the units next act: every cycle while a write is settling,
+    /// otherwise at the frame counter's next step or the DMC's next output
+    /// clock, whichever is first.
+    #[inline]
+    fn schedule_units(&mut self) {
+        let quiet = if self.length_write_pending {
+            0
+        } else {
+            self.frame_counter.quiet_cycles().min(self.dmc.quiet_cycles())
+        };
+        self.next_unit_event = self.cycle + 1 + quiet;
+    }
+
+    #[inline(never)]
+    fn clock_units(&mut self) {
+        // The cycles before this one were quiet; this one acts.
+        self.cycle -= 1;
+        self.count_quiet_cycles();
+        self.cycle += 1;
+        self.units_clocked = self.cycle;
+        self.clock_units_once();
+        self.schedule_units();
+    }
+
+    #[inline(always)]
+    fn clock_units_once(&mut self) {
         let clocks = self.frame_counter.clock();
         if clocks.quarter || clocks.half {
             self.frame_clock(clocks);
@@ -297,6 +351,8 @@ impl Apu {
     /// A CPU write to $4000-$4013, $4015 or $4017 (during the cycle just clocked).
     pub fn write(&mut self, addr: u16, value: u8) {
         self.catch_up(self.cycle);
+        // The units act on what they held through this cycle.
+        self.count_quiet_cycles();
         let reg = addr & 3;
         match addr {
             0x4000..=0x400F => {
@@ -325,6 +381,7 @@ impl Apu {
             0x4017 => self.frame_counter.write(value, self.cycle),
             _ => {}
         }
+        self.schedule_units();
         self.emit(self.cycle);
     }
 
@@ -346,7 +403,9 @@ impl Apu {
 
     /// A DMC DMA delivered its byte.
     pub fn dmc_dma_done(&mut self, value: u8) {
+        self.count_quiet_cycles();
         self.dmc.dma_done(value);
+        self.schedule_units();
     }
 
     /// Length counter values (debugger view).
@@ -357,7 +416,8 @@ impl Apu {
 
 // `outputs` is a cache of the channel outputs behind `level`; it refills itself.
 crate::state::persist_fields!(Apu {
-    frame_counter, length, length_write_pending, pulse, triangle, noise, dmc, cycle, synced, level, audio_enabled,
+    frame_counter, length, length_write_pending, pulse, triangle, noise, dmc, cycle, units_clocked, next_unit_event,
+    synced, level, audio_enabled,
     expansion, synth,
 });
 
