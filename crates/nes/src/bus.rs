@@ -326,7 +326,7 @@ impl Bus {
 }
 
 impl CpuBus for Bus {
-    #[inline]
+    #[inline(never)]
     fn read(&mut self, addr: u16, _access: Access) -> u8 {
         self.cycle_read(addr)
     }

@@ -194,7 +194,7 @@ impl Cpu {
     /// is connected to an edge detector. This edge detector polls the status of
     /// the NMI line during φ2 of each CPU cycle"; the IRQ level is latched the
     /// same way, and an instruction acts on the values from its second-to-last cycle.
-    #[inline]
+    #[inline(always)]
     fn end_cycle(&mut self, bus: &impl CpuBus) {
         self.cycles += 1;
         self.prev_need_nmi = self.need_nmi;
@@ -207,13 +207,19 @@ impl Cpu {
         self.run_irq = bus.irq_line() && self.p & flag::I == 0;
     }
 
-    #[inline]
+    /// DMA halts the CPU only on a read cycle, repeating that read.
+    #[cold]
+    #[inline(never)]
+    fn run_dma(&mut self, bus: &mut impl CpuBus, addr: u16) {
+        while bus.dma_cycle(addr) {
+            self.end_cycle(bus);
+        }
+    }
+
+    #[inline(always)]
     fn read(&mut self, bus: &mut impl CpuBus, addr: u16, access: Access) -> u8 {
         if bus.dma_pending() {
-            // DMA halts the CPU only on a read cycle, repeating that read.
-            while bus.dma_cycle(addr) {
-                self.end_cycle(bus);
-            }
+            self.run_dma(bus, addr);
         }
         let value = bus.read(addr, access);
         self.end_cycle(bus);

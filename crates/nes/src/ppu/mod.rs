@@ -40,6 +40,22 @@ const STATUS_OVERFLOW: u8 = 0x20;
 const STATUS_SPRITE0: u8 = 0x40;
 const STATUS_VBLANK: u8 = 0x80;
 
+/// Each bit of a byte spread to its own byte, bit 7 to the lowest: byte i
+/// of `SPREAD[b]` is bit 7 - i of `b`, the pixel order of a pattern byte.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 8 {
+            table[b] |= (((b >> (7 - i)) & 1) as u64) << (8 * i);
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// The PPU: registers, rendering pipeline and output. Plain data.
 #[derive(Debug, Clone)]
 pub struct Ppu {
@@ -479,23 +495,24 @@ impl Ppu {
         let show_bg = self.mask & MASK_BG != 0 && (x0 >= 8 || self.mask & MASK_BG_LEFT != 0);
         let show_sprites = self.mask & MASK_SPRITES != 0 && (x0 >= 8 || self.mask & MASK_SPRITES_LEFT != 0);
         let sprite_line: &[u8; 8] = self.sprites.line[x0..x0 + 8].try_into().unwrap_or(&[0; 8]);
+        // All eight background colours at once, one per byte (pixel 0 in
+        // the low byte): attribute << 2 | pattern, 0 where the pattern is 0.
+        let bg = if show_bg {
+            let (p0, p1) = (SPREAD[usize::from(lo8)], SPREAD[usize::from(hi8)]);
+            let colours = p0 | (p1 << 1) | (SPREAD[usize::from(alo8)] << 2) | (SPREAD[usize::from(ahi8)] << 3);
+            colours & ((p0 | p1) * 0x0F)
+        } else {
+            0
+        };
         if !show_sprites || u64::from_ne_bytes(*sprite_line) == 0 {
             let out = &mut self.frame_buffer[row + x0..row + x0 + 8];
             for (i, px) in out.iter_mut().enumerate() {
-                let bit = 7 - i;
-                let pattern = ((lo8 >> bit) & 1) | (((hi8 >> bit) & 1) << 1);
-                let attr = ((alo8 >> bit) & 1) | (((ahi8 >> bit) & 1) << 1);
-                let bg = if show_bg && pattern != 0 { (attr << 2) | pattern } else { 0 };
-                *px = self.resolved_palette[usize::from(bg)];
+                *px = self.resolved_palette[((bg >> (8 * i)) & 0x0F) as usize];
             }
         } else {
             let sprites = *sprite_line;
             for (i, &sprite) in sprites.iter().enumerate() {
-                let bit = 7 - i;
-                let pattern = ((lo8 >> bit) & 1) | (((hi8 >> bit) & 1) << 1);
-                let attr = ((alo8 >> bit) & 1) | (((ahi8 >> bit) & 1) << 1);
-                let bg = if show_bg && pattern != 0 { (attr << 2) | pattern } else { 0 };
-                let entry = self.compose(x0 + i, bg, sprite);
+                let entry = self.compose(x0 + i, ((bg >> (8 * i)) & 0x0F) as u8, sprite);
                 self.frame_buffer[row + x0 + i] = self.resolved_palette[usize::from(entry)];
             }
         }
