@@ -219,7 +219,7 @@ impl Bus {
     }
 
     /// One complete read cycle (used by the CPU and by DMA).
-    #[inline]
+    #[inline(always)]
     fn cycle_read(&mut self, addr: u16) -> u8 {
         self.begin_cycle(self.clock.read_setup);
         let value = self.read_mem(addr);
@@ -326,7 +326,7 @@ impl Bus {
 }
 
 impl CpuBus for Bus {
-    #[inline(never)]
+    #[inline(always)]
     fn read(&mut self, addr: u16, _access: Access) -> u8 {
         self.cycle_read(addr)
     }
@@ -341,7 +341,7 @@ impl CpuBus for Bus {
         self.ppu.nmi_line()
     }
 
-    #[inline]
+    #[inline(always)]
     fn irq_line(&self) -> bool {
         self.apu.irq() || self.cart.irq()
     }

@@ -315,7 +315,7 @@ impl Apu {
     }
 
     /// The APU's IRQ output: the frame counter's or the DMC's.
-    #[inline]
+    #[inline(always)]
     pub fn irq(&self) -> bool {
         self.frame_counter.irq_flag || self.dmc.irq_flag
     }

@@ -462,9 +462,14 @@ impl Cartridge {
     }
 
     /// The board's IRQ output (level, active high here).
-    #[inline]
+    #[inline(always)]
     pub fn irq(&self) -> bool {
-        self.irq_capable && self.board.irq()
+        self.irq_capable && self.board_irq()
+    }
+
+    #[inline(never)]
+    fn board_irq(&self) -> bool {
+        self.board.irq()
     }
 
     /// The battery-backed RAM, if the cartridge has a battery: what a save file holds.
