@@ -254,6 +254,14 @@ impl Ppu {
     /// Runs `dots` dots. Stretches where no dot does any work (the
     /// post-render and vertical-blank lines) are skipped in one step.
     pub fn run(&mut self, mut dots: u64, cart: &mut Cartridge) {
+        if dots <= 2 {
+            // Boards that watch the PPU bus catch up every half cycle: one
+            // or two dots, for which the batched paths below never apply.
+            for _ in 0..dots {
+                self.tick(cart);
+            }
+            return;
+        }
         while dots > 0 {
             let settled = self.rendering == (self.mask & (MASK_BG | MASK_SPRITES) != 0);
             if self.rendering && settled && self.scanline < HEIGHT as u16 && self.dot < 256 {
