@@ -118,6 +118,8 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         let secs = elapsed.map_or(0.0, |d| d.as_secs_f64());
         let fps = if secs > 0.0 { timed as f64 / secs } else { 0.0 };
         println!("fps={fps:.1}");
+        let (capture_us, restore_us) = snapshot_times(&mut nes);
+        println!("state_bytes={} capture_us={capture_us:.1} restore_us={restore_us:.1}", nes.state_len());
     }
     let mut outputs: Vec<(&Path, anyhow::Result<Vec<u8>>)> = Vec::new();
     if let Some(path) = &args.screenshot {
@@ -143,6 +145,24 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Median microseconds of an in-memory capture and of a restore (of the
+/// same state, so the machine ends as it was), over 101 pairs.
+fn snapshot_times(nes: &mut Nes) -> (f64, f64) {
+    let mut buffer = Vec::with_capacity(nes.state_len());
+    let (mut capture, mut restore) = (Vec::new(), Vec::new());
+    for _ in 0..101 {
+        let start = Instant::now();
+        nes.capture(&mut buffer);
+        capture.push(start.elapsed().as_secs_f64() * 1e6);
+        let start = Instant::now();
+        nes.restore(&buffer).expect("a capture of this machine restores");
+        restore.push(start.elapsed().as_secs_f64() * 1e6);
+    }
+    capture.sort_by(f64::total_cmp);
+    restore.sort_by(f64::total_cmp);
+    (capture[50], restore[50])
 }
 
 /// Encodes mono samples (about -1..1) as a 16-bit PCM WAV image.

@@ -452,7 +452,7 @@ impl Ppu {
     #[inline(always)]
     fn visible_span<const EVALUATE: bool>(&mut self, cart: &mut Cartridge, span: u16) {
         let end = self.dot + span;
-        while self.dot < end && self.dot % 8 != 0 {
+        while self.dot < end && !self.dot.is_multiple_of(8) {
             self.dot += 1;
             self.visible_dot::<EVALUATE>(cart, self.dot);
         }
