@@ -219,11 +219,7 @@ impl Ppu {
         let index = usize::from(offset / 8);
         match offset & 7 {
             0 => {
-                let base = index * 4;
-                let sec = &self.sprites.secondary;
-                self.sprites.slots[index] =
-                    Slot { y: sec[base], tile: sec[base + 1], attr: sec[base + 2], x: sec[base + 3], ..Slot::default() };
-                self.sprites.latch = sec[base];
+                self.load_sprite_slot(index);
                 let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
             }
             2 => {
@@ -247,16 +243,22 @@ impl Ppu {
     /// The eight dots of sprite slot `index` at once (see [`Ppu::fetch_sprite_dot`]).
     #[inline]
     pub(super) fn fetch_sprite_slot(&mut self, cart: &mut Cartridge, index: usize) {
-        let base = index * 4;
-        let sec = &self.sprites.secondary;
-        self.sprites.slots[index] =
-            Slot { y: sec[base], tile: sec[base + 1], attr: sec[base + 2], x: sec[base + 3], ..Slot::default() };
-        self.sprites.latch = sec[base];
+        self.load_sprite_slot(index);
         let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
         let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
         let addr = self.sprite_pattern_addr(index);
         self.sprites.slots[index].pattern_lo = cart.ppu_read(addr);
         self.sprites.slots[index].pattern_hi = cart.ppu_read(addr | 8);
+    }
+
+    /// A slot's first dot: its four bytes come from secondary OAM.
+    #[inline]
+    fn load_sprite_slot(&mut self, index: usize) {
+        let base = index * 4;
+        let sec = &self.sprites.secondary;
+        self.sprites.slots[index] =
+            Slot { y: sec[base], tile: sec[base + 1], attr: sec[base + 2], x: sec[base + 3], ..Slot::default() };
+        self.sprites.latch = sec[base];
     }
 
     fn sprite_pattern_addr(&self, index: usize) -> u16 {
