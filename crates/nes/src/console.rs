@@ -141,14 +141,7 @@ impl Nes {
 
     /// A 64-bit FNV-1a hash of the frame buffer.
     pub fn frame_hash(&self) -> u64 {
-        let mut hash: u64 = 0xCBF2_9CE4_8422_2325;
-        for &px in self.frame_buffer().iter() {
-            for byte in px.to_le_bytes() {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0000_0100_0000_01B3);
-            }
-        }
-        hash
+        self.frame_buffer().iter().fold(state::FNV_OFFSET, |hash, px| state::fnv1a(hash, &px.to_le_bytes()))
     }
 
     /// NTSC, PAL or Dendy, from the header or the load options.

@@ -1,6 +1,8 @@
 //! The same ROM, power-on state and inputs give the same frames and sound,
 //! bit for bit; the power-on RAM pattern is a setting, never the clock.
 
+use phosphor_nes::movie::audio_hash;
+use phosphor_nes::state::FNV_OFFSET;
 use phosphor_nes::{Cartridge, Nes, RamInit};
 
 mod common;
@@ -20,10 +22,7 @@ fn play(mut nes: Nes, frames: usize) -> Vec<(u64, u64)> {
             nes.set_buttons(1, (rng >> 8) as u8);
             nes.run_frame();
             let n = nes.read_audio(&mut samples);
-            let audio = samples[..n].iter().fold(0xCBF2_9CE4_8422_2325u64, |h, s| {
-                (h ^ u64::from(s.to_bits())).wrapping_mul(0x0000_0100_0000_01B3)
-            });
-            (nes.frame_hash(), audio)
+            (nes.frame_hash(), audio_hash(FNV_OFFSET, &samples[..n]))
         })
         .collect()
 }

@@ -112,7 +112,7 @@ impl Apu {
         for l in &mut self.length {
             l.set_enabled(false);
         }
-        self.count_quiet_cycles();
+        self.count_quiet_cycles(self.cycle);
         self.frame_counter.reset();
         self.triangle.reset_phase();
         self.dmc.reset();
@@ -132,14 +132,14 @@ impl Apu {
     }
 
     /// Counts the quiet cycles since the units last ran, up to and
-    /// including the current one.
+    /// including cycle `through`.
     #[inline]
-    fn count_quiet_cycles(&mut self) {
-        let quiet = self.cycle - self.units_clocked;
+    fn count_quiet_cycles(&mut self, through: u64) {
+        let quiet = through - self.units_clocked;
         if quiet > 0 {
             self.frame_counter.count(quiet as u32);
             self.dmc.count(quiet as u16);
-            self.units_clocked = self.cycle;
+            self.units_clocked = through;
         }
     }
 
@@ -159,9 +159,7 @@ impl Apu {
     #[inline(never)]
     fn clock_units(&mut self) {
         // The cycles before this one were quiet; this one acts.
-        self.cycle -= 1;
-        self.count_quiet_cycles();
-        self.cycle += 1;
+        self.count_quiet_cycles(self.cycle - 1);
         self.units_clocked = self.cycle;
         self.clock_units_once();
         self.schedule_units();
@@ -352,7 +350,7 @@ impl Apu {
     pub fn write(&mut self, addr: u16, value: u8) {
         self.catch_up(self.cycle);
         // The units act on what they held through this cycle.
-        self.count_quiet_cycles();
+        self.count_quiet_cycles(self.cycle);
         let reg = addr & 3;
         match addr {
             0x4000..=0x400F => {
@@ -403,7 +401,7 @@ impl Apu {
 
     /// A DMC DMA delivered its byte.
     pub fn dmc_dma_done(&mut self, value: u8) {
-        self.count_quiet_cycles();
+        self.count_quiet_cycles(self.cycle);
         self.dmc.dma_done(value);
         self.schedule_units();
     }
