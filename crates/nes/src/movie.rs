@@ -31,6 +31,10 @@ pub const MAGIC: &[u8; 8] = b"PHOSMOVI";
 pub const FORMAT_VERSION: u16 = 1;
 /// A checkpoint is recorded after every this many frames, and after the last.
 pub const CHECKPOINT_INTERVAL: u32 = 60;
+/// The longest movie read: 2^26 frames, over twelve days at 60 frames a
+/// second (128 MiB of input). A frame count beyond it is refused before
+/// anything is allocated for it.
+pub const MAX_FRAMES: usize = 1 << 26;
 
 /// Where a movie's run begins.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,12 +271,15 @@ impl Movie {
             _ => return Err(MovieError::Corrupt("unknown start kind")),
         };
         let frames = r.u32()? as usize;
+        if frames > MAX_FRAMES {
+            return Err(MovieError::Corrupt("more frames than a movie can hold"));
+        }
         let run_count = r.u32()? as usize;
         // Each run takes 6 bytes: a count larger than the file is a lie.
         if run_count > r.left() / 6 {
             return Err(MovieError::Truncated);
         }
-        let mut inputs = Vec::with_capacity(frames.min(1 << 24));
+        let mut inputs = Vec::with_capacity(frames);
         for _ in 0..run_count {
             let len = r.u32()? as usize;
             let pads = [r.u8()?, r.u8()?];
@@ -371,6 +378,24 @@ mod tests {
             bad[i] ^= 0x04;
             assert!(matches!(Movie::decode(&bad), Err(MovieError::Corrupt(_))), "byte {i}");
         }
+    }
+
+    #[test]
+    fn a_frame_count_too_large_is_refused_before_it_is_allocated() {
+        let mut movie = movie();
+        movie.inputs = vec![[0, 0]; 3];
+        movie.checkpoints.clear();
+        let mut file = movie.encode();
+        // The frame count sits just before the run count (1) and the one run (3 frames).
+        let runs = file.len() - 8 - 4 - 6 - 4;
+        let frames_at = runs - 4;
+        assert_eq!(file[frames_at..runs], 3u32.to_le_bytes());
+        file[frames_at..runs].copy_from_slice(&u32::MAX.to_le_bytes());
+        file[runs + 4..runs + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+        let body = file.len() - 8;
+        let sum = state::fnv1a(state::FNV_OFFSET, &file[..body]);
+        file[body..].copy_from_slice(&sum.to_le_bytes());
+        assert_eq!(Movie::decode(&file), Err(MovieError::Corrupt("more frames than a movie can hold")));
     }
 
     #[test]
