@@ -105,6 +105,9 @@ pub struct Bus {
     board_clock: bool,
     clock: MasterClock,
     timing: Timing,
+    /// Writes to $4016 with the strobe bit set since power-on (the moments
+    /// the pads latch their buttons); for input-latency telemetry, not state.
+    strobes: u64,
 }
 
 impl Bus {
@@ -129,6 +132,7 @@ impl Bus {
             board_clock,
             clock: MasterClock::new(timing),
             timing,
+            strobes: 0,
         }
     }
 
@@ -143,6 +147,12 @@ impl Bus {
     /// The TV system the console runs as.
     pub fn timing(&self) -> Timing {
         self.timing
+    }
+
+    /// How many times the game has latched the pads (a $4016 write with
+    /// bit 0 set) since power-on.
+    pub fn strobes(&self) -> u64 {
+        self.strobes
     }
 
     /// CPU cycles since power-on, as the bus counts them.
@@ -273,6 +283,7 @@ impl Bus {
                 self.dma.oam_count = 0;
             }
             0x4016 => {
+                self.strobes += u64::from(value & 1);
                 for pad in &mut self.pads {
                     pad.write_strobe(value);
                 }

@@ -60,6 +60,25 @@ impl Nes {
         self.bus.apu.end_frame();
     }
 
+    /// Runs like [`Nes::run_frame`] but asks `stop` with the program counter
+    /// before each instruction and stops short when it says so (a debugger
+    /// breakpoint). Returns whether the frame finished; called again, it
+    /// carries on with the same frame. The instruction at which it stopped
+    /// has not run, so a caller resuming from a breakpoint steps it first.
+    pub fn run_frame_until(&mut self, mut stop: impl FnMut(u16) -> bool) -> bool {
+        let frame = self.bus.ppu.frame_count();
+        while self.bus.ppu.frame_count() == frame {
+            if stop(self.cpu.pc) {
+                self.bus.sync_ppu();
+                return false;
+            }
+            self.cpu.step(&mut self.bus);
+        }
+        self.bus.sync_ppu();
+        self.bus.apu.end_frame();
+        true
+    }
+
     /// Moves finished audio samples (mono, host rate, about -1..1) into
     /// `out`; returns how many. A frame makes about rate / 60 of them.
     pub fn read_audio(&mut self, out: &mut [f32]) -> usize {
@@ -89,8 +108,14 @@ impl Nes {
 
     /// Runs one CPU instruction (or one cycle while jammed).
     pub fn step_instruction(&mut self) {
+        let frame = self.bus.ppu.frame_count();
         self.cpu.step(&mut self.bus);
         self.bus.sync_ppu();
+        if self.bus.ppu.frame_count() != frame {
+            // The step crossed into a new frame: close the audio frame as
+            // run_frame does, so rate changes and sample output stay in step.
+            self.bus.apu.end_frame();
+        }
     }
 
     /// The reset button.
@@ -107,6 +132,28 @@ impl Nes {
         let mut cart = self.bus.cart.clone();
         cart.reset();
         *self = Nes::power_on(cart, self.ram_init);
+    }
+
+    /// [`Nes::power_cycle`] without allocating, for a real-time thread:
+    /// `power_on` is a capture of this cartridge taken right after power-on
+    /// and `scratch` a buffer with room for [`Cartridge::ram_len`] bytes,
+    /// through which the cartridge's RAM survives as in `power_cycle`.
+    pub fn power_cycle_from(&mut self, power_on: &[u8], scratch: &mut Vec<u8>) -> Result<(), state::StateError> {
+        if power_on.len() != self.state_len {
+            return Err(state::StateError::Layout { expected: self.state_len, found: power_on.len() });
+        }
+        let dirty = self.bus.cart.ram_dirty();
+        scratch.clear();
+        self.bus.cart.copy_ram(scratch);
+        self.restore(power_on)?;
+        self.bus.cart.put_back_ram(scratch, dirty);
+        Ok(())
+    }
+
+    /// How many times the game has latched the controllers since power-on:
+    /// input set before a latch is what the game reads at it.
+    pub fn controller_strobes(&self) -> u64 {
+        self.bus.strobes()
     }
 
     /// The power-on RAM pattern this console was started with.
@@ -189,20 +236,7 @@ impl Nes {
     /// ROM, length, checksum); a refused file changes nothing.
     pub fn load_state(&mut self, file: &[u8]) -> Result<state::StateHeader, state::StateError> {
         let (header, body) = state::StateHeader::parse(file)?;
-        if header.format_version == 0 || header.format_version > state::FORMAT_VERSION {
-            return Err(state::StateError::UnsupportedVersion {
-                found: header.format_version,
-                newest: state::FORMAT_VERSION,
-                core: header.core_version,
-            });
-        }
-        let loaded = self.bus.cart.rom_hash();
-        if header.rom_hash != loaded {
-            return Err(state::StateError::WrongRom { state: header.rom_hash, loaded });
-        }
-        if !header.checksum_ok() {
-            return Err(state::StateError::Corrupt);
-        }
+        header.check(self.bus.cart.rom_hash())?;
         self.restore(body)?;
         Ok(header)
     }

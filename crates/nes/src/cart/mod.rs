@@ -490,6 +490,39 @@ impl Cartridge {
         &self.prg_ram
     }
 
+    /// Bytes of all the RAM the cartridge holds (PRG RAM, CHR RAM, the
+    /// nametable RAM kept beside it): what [`Cartridge::copy_ram`] copies.
+    pub fn ram_len(&self) -> usize {
+        let chr_ram = if self.map.chr_writable { self.chr.len() } else { 0 };
+        self.prg_ram.len() + chr_ram + self.vram.len()
+    }
+
+    /// Appends all its RAM to `out` (no allocation with room for
+    /// [`Cartridge::ram_len`] more bytes).
+    pub(crate) fn copy_ram(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.prg_ram);
+        if self.map.chr_writable {
+            out.extend_from_slice(&self.chr);
+        }
+        out.extend_from_slice(&self.vram[..]);
+    }
+
+    /// Puts back RAM copied by `copy_ram` from this cartridge, with the PRG
+    /// RAM dirty flag it had.
+    pub(crate) fn put_back_ram(&mut self, saved: &[u8], dirty: bool) {
+        let (prg, rest) = saved.split_at(self.prg_ram.len());
+        self.prg_ram.copy_from_slice(prg);
+        let rest = if self.map.chr_writable {
+            let (chr, rest) = rest.split_at(self.chr.len());
+            self.chr.copy_from_slice(chr);
+            rest
+        } else {
+            rest
+        };
+        self.vram.copy_from_slice(rest);
+        self.ram_dirty = dirty;
+    }
+
     /// Replaces PRG RAM with a saved image, which must be exactly its size;
     /// on a size mismatch nothing changes.
     pub fn load_prg_ram(&mut self, data: &[u8]) -> Result<(), RamSizeError> {

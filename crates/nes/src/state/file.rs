@@ -81,6 +81,26 @@ impl StateHeader {
         out.extend_from_slice(&super::fnv1a(header_sum, body).to_le_bytes());
     }
 
+    /// Checks what can be checked without a machine: a version this core
+    /// reads, the ROM (`loaded` is the hash of the one inserted) and the
+    /// checksum, in that order so the error names the likeliest cause.
+    pub fn check(&self, loaded: u64) -> Result<(), StateError> {
+        if self.format_version == 0 || self.format_version > FORMAT_VERSION {
+            return Err(StateError::UnsupportedVersion {
+                found: self.format_version,
+                newest: FORMAT_VERSION,
+                core: self.core_version.clone(),
+            });
+        }
+        if self.rom_hash != loaded {
+            return Err(StateError::WrongRom { state: self.rom_hash, loaded });
+        }
+        if !self.checksum_ok() {
+            return Err(StateError::Corrupt);
+        }
+        Ok(())
+    }
+
     /// Whether the checksum matches the bytes it covers.
     pub fn checksum_ok(&self) -> bool {
         self.checksum == self.computed_checksum
