@@ -1,0 +1,541 @@
+//! The emulation thread's loop. Everything it touches was allocated before
+//! the loop began; it never locks, never waits on another thread, and its
+//! only sleeps are the pacer's (and a 1 ms poll while nothing runs). Every
+//! call into the core is wrapped in `catch_unwind`: a panic there leaves the
+//! thread alive, waiting for a command that gives it a sound machine.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rtrb::{Consumer, Producer};
+
+use crate::alloc;
+use crate::audio::AudioInput;
+use crate::command::{Command, CommandError, DebugRequest, Done, Envelope, Registers, Reply, Snapshot, MAX_BREAKPOINTS};
+use crate::config::Config;
+use crate::frame::Frame;
+use crate::game::Game;
+use crate::input::InputEvent;
+use crate::os;
+use crate::pacer::{Pacer, Tick};
+use crate::telemetry::{Event, FrameRecord, PanicReport, RunState, Status};
+
+/// How often the thread looks for commands while nothing runs.
+const IDLE_POLL: Duration = Duration::from_millis(1);
+
+/// Sound plays at speeds the core's resampler can follow (ratio 0.5 to 2).
+const AUDIBLE_SPEEDS: std::ops::RangeInclusive<f32> = 0.5..=2.0;
+
+/// Memory the thread is done with, freed on the other side.
+#[derive(Debug)]
+pub(crate) enum Garbage {
+    Game(#[allow(dead_code)] Box<Game>),
+    Reply(#[allow(dead_code)] Reply),
+    Event(#[allow(dead_code)] Event),
+}
+
+/// The thread's ends of every channel.
+pub(crate) struct Channels {
+    pub commands: Consumer<Envelope>,
+    pub replies: Producer<Reply>,
+    pub input: Consumer<InputEvent>,
+    pub frames: triple_buffer::Input<Frame>,
+    pub status: triple_buffer::Input<Status>,
+    pub records: Producer<FrameRecord>,
+    pub events: Producer<Event>,
+    pub garbage: Producer<Garbage>,
+    pub audio: AudioInput,
+}
+
+pub(crate) struct Emulator {
+    config: Config,
+    ch: Channels,
+    stop: Arc<AtomicBool>,
+    game: Option<Box<Game>>,
+    speed: f32,
+    pacer: Pacer,
+    /// Buttons held, kept for a game loaded later.
+    buttons: [u8; 2],
+    /// Stamp of the oldest input set but not yet latched by the game.
+    input_since: Option<Instant>,
+    breakpoints: [u16; MAX_BREAKPOINTS],
+    breakpoint_count: usize,
+    /// Paused at a breakpoint: the next run lets that instruction go.
+    past_breakpoint: bool,
+    last_start: Option<Instant>,
+    status: Status,
+}
+
+type PanicPayload = Box<dyn Any + Send>;
+
+/// Runs `f`, catching a panic.
+fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
+    catch_unwind(AssertUnwindSafe(f))
+}
+
+impl Emulator {
+    pub fn new(config: Config, ch: Channels, stop: Arc<AtomicBool>, game: Option<Box<Game>>) -> Self {
+        let status = Status {
+            speed: 1.0,
+            audio: crate::telemetry::AudioFigures {
+                capacity: ch.audio.capacity(),
+                target: config.samples(config.audio_latency),
+                ratio: 1.0,
+                ..Default::default()
+            },
+            ..Status::default()
+        };
+        Emulator {
+            config,
+            ch,
+            stop,
+            game,
+            speed: 1.0,
+            pacer: Pacer::new(Duration::from_secs_f64(1.0 / 60.0988), Instant::now()),
+            buttons: [0; 2],
+            input_since: None,
+            breakpoints: [0; MAX_BREAKPOINTS],
+            breakpoint_count: 0,
+            past_breakpoint: false,
+            last_start: None,
+            status,
+        }
+    }
+
+    /// The thread's body: set up, loop until told to stop, hand the game back.
+    pub fn run(mut self) -> Option<Box<Game>> {
+        let setup = os::set_up_current_thread(&self.config);
+        self.status.priority = setup.priority;
+        self.status.pinned_core = setup.pinned;
+        self.status.memory_locked = setup.memory_locked;
+        self.send_event(Event::Started(setup));
+        if let Some(mut game) = self.game.take() {
+            self.insert(&mut game);
+            self.game = Some(game);
+        }
+
+        alloc::watch_current_thread(true);
+        while !self.stop.load(Ordering::Acquire) {
+            if self.status.state == RunState::Running {
+                let tick = self.pacer.wait();
+                self.handle_commands();
+                if self.status.state == RunState::Running {
+                    self.run_frame(tick);
+                }
+            } else {
+                self.handle_commands();
+                if self.status.state != RunState::Running {
+                    self.publish_status();
+                    std::thread::sleep(IDLE_POLL);
+                }
+            }
+        }
+        alloc::watch_current_thread(false);
+        self.set_state(RunState::Stopped);
+        self.publish_status();
+        self.game
+    }
+
+    // ---- running frames ----
+
+    fn run_frame(&mut self, tick: Tick) {
+        self.apply_input();
+        let Some(game) = self.game.as_mut() else { return };
+        let nes = &mut game.nes;
+        let strobes = nes.controller_strobes();
+        let breakpoints = &self.breakpoints[..self.breakpoint_count];
+        let mut skip = std::mem::take(&mut self.past_breakpoint);
+        let outcome = guarded(|| {
+            if breakpoints.is_empty() {
+                nes.run_frame();
+                true
+            } else {
+                nes.run_frame_until(|pc| !std::mem::take(&mut skip) && breakpoints.contains(&pc))
+            }
+        });
+        match outcome {
+            Err(payload) => self.fault(payload),
+            Ok(false) => {
+                self.past_breakpoint = true;
+                self.set_state(RunState::Paused);
+                let registers = self.registers();
+                self.send_event(Event::BreakpointHit(registers));
+                self.publish_status();
+            }
+            Ok(true) => self.finish_frame(Some(tick), strobes),
+        }
+    }
+
+    /// Sound, picture, input latency, telemetry: after every finished frame
+    /// (`tick` is `None` for a frame stepped while paused).
+    fn finish_frame(&mut self, tick: Option<Tick>, strobes_before: u64) {
+        let Some(game) = self.game.as_mut() else { return };
+        let nes = &mut game.nes;
+        let play = self.status.state == RunState::Running && AUDIBLE_SPEEDS.contains(&self.speed);
+        let ratio = self.ch.audio.push_from(nes, play, 1.0 / f64::from(self.speed));
+        nes.set_audio_ratio(ratio);
+
+        let now = Instant::now();
+        let mut latency = None;
+        let mut input_stamp = None;
+        if nes.controller_strobes() != strobes_before
+            && let Some(since) = self.input_since.take()
+        {
+            latency = Some(now.saturating_duration_since(since));
+            input_stamp = Some(since);
+        }
+        if nes.cartridge().battery_ram().is_some() && nes.cartridge_mut().take_ram_dirty() {
+            self.status.battery_writes += 1;
+        }
+
+        let frame = self.ch.frames.input_buffer_mut();
+        frame.pixels.copy_from_slice(&nes.frame_buffer()[..]);
+        frame.number = nes.frame_count();
+        frame.rom_hash = nes.cartridge().rom_hash();
+        frame.finished_at = Some(now);
+        frame.input_stamp = input_stamp;
+        self.ch.frames.publish();
+
+        self.status.frames += 1;
+        self.status.input_latency = latency.or(self.status.input_latency);
+        if let Some(tick) = tick {
+            let work = now.saturating_duration_since(tick.started);
+            let interval = self.last_start.map(|last| tick.started.saturating_duration_since(last));
+            self.last_start = Some(tick.started);
+            self.status.deadline_misses += u64::from(tick.missed);
+            self.status.resyncs += u64::from(tick.resynced);
+            self.status.work = work;
+            self.status.interval = interval.unwrap_or_default();
+            self.status.pacing_error_ns = tick.error_ns();
+            let record = FrameRecord {
+                frame: self.status.frames,
+                interval_ns: interval.map_or(0, |d| d.as_nanos() as u64),
+                pacing_error_ns: tick.error_ns(),
+                work_ns: work.as_nanos() as u64,
+                missed: tick.missed,
+                resynced: tick.resynced,
+                audio_fill: self.ch.audio.fill() as u32,
+                input_latency_ns: latency.map(|d| d.as_nanos() as u64),
+            };
+            if self.ch.records.push(record).is_err() {
+                self.status.lost.records += 1;
+            }
+        }
+        self.publish_status();
+    }
+
+    /// Sets the buttons from every waiting input event; the game latches
+    /// them at its next strobe.
+    fn apply_input(&mut self) {
+        while let Ok(event) = self.ch.input.pop() {
+            let port = usize::from(event.port & 1);
+            self.buttons[port] = event.buttons;
+            if let Some(game) = self.game.as_mut() {
+                game.nes.set_buttons(port, event.buttons);
+            }
+            self.input_since.get_or_insert(event.stamp);
+        }
+    }
+
+    // ---- commands ----
+
+    fn handle_commands(&mut self) {
+        self.status.command_fill = self.ch.commands.slots();
+        while let Ok(Envelope { id, command }) = self.ch.commands.pop() {
+            let (result, buffer) = self.execute(command);
+            if let Err(rtrb::PushError::Full(reply)) = self.ch.replies.push(Reply { id, result, buffer }) {
+                self.status.lost.replies += 1;
+                self.discard(Garbage::Reply(reply));
+            }
+        }
+    }
+
+    fn execute(&mut self, command: Command) -> (Result<Done, CommandError>, Option<Vec<u8>>) {
+        let done = match command {
+            Command::LoadGame(mut game) => {
+                self.insert(&mut game);
+                let rom_hash = game.nes.cartridge().rom_hash();
+                if let Some(old) = self.game.replace(game) {
+                    self.discard(Garbage::Game(old));
+                }
+                Ok(Done::Loaded { rom_hash })
+            }
+            Command::Reset => self.with_core(|game| game.nes.reset()).map(|()| {
+                self.recover();
+                Done::Reset
+            }),
+            Command::PowerCycle => {
+                match self.with_core(|game| game.nes.power_cycle_from(&game.power_on, &mut game.ram_scratch)) {
+                    Ok(Ok(())) => {
+                        self.recover();
+                        Ok(Done::PowerCycled)
+                    }
+                    Ok(Err(e)) => Err(e.into()),
+                    Err(e) => Err(e),
+                }
+            }
+            Command::Pause => self.runnable().map(|()| {
+                self.set_state(RunState::Paused);
+                Done::Paused(self.registers())
+            }),
+            Command::Resume => self.runnable().map(|()| {
+                self.set_state(RunState::Running);
+                Done::Resumed
+            }),
+            Command::StepFrame => self.step_frame(),
+            Command::StepInstruction => self.step_instruction(),
+            Command::SetSpeed(speed) => self.set_speed(speed),
+            Command::CaptureState(buf) => return self.capture(buf),
+            Command::RestoreState(snapshot) => return self.restore(snapshot),
+            Command::CopyBatteryRam(buf) => return self.copy_battery_ram(buf),
+            Command::Debug(request) => return self.debug(request),
+            #[cfg(feature = "fault-injection")]
+            Command::InjectPanic(message) => self.with_core(|_| -> Done { panic!("{message}") }),
+        };
+        (done, None)
+    }
+
+    /// Prepares a game for this thread and starts it.
+    fn insert(&mut self, game: &mut Game) {
+        let nes = &mut game.nes;
+        nes.set_sample_rate(self.config.sample_rate);
+        nes.set_audio_ratio(1.0 / f64::from(self.speed));
+        for (port, &buttons) in self.buttons.iter().enumerate() {
+            nes.set_buttons(port, buttons);
+        }
+        self.status.rom_hash = nes.cartridge().rom_hash();
+        self.status.audio.target = self.config.samples(self.config.audio_latency);
+        self.past_breakpoint = false;
+        self.input_since = None;
+        self.ch.audio.control.reset();
+        self.set_period(nes.timing().frame_rate());
+        self.set_state(RunState::Running);
+    }
+
+    /// The machine is sound again (after reset, power cycle, restore).
+    fn recover(&mut self) {
+        self.past_breakpoint = false;
+        if self.status.state == RunState::Faulted {
+            self.set_state(RunState::Running);
+        }
+    }
+
+    /// A game that can run: loaded and not faulted.
+    fn runnable(&self) -> Result<(), CommandError> {
+        match self.status.state {
+            RunState::NoGame | RunState::Stopped => Err(CommandError::NoGame),
+            RunState::Faulted => Err(CommandError::Faulted),
+            RunState::Running | RunState::Paused => Ok(()),
+        }
+    }
+
+    /// Runs `f` on the game, catching a panic (which faults the thread).
+    fn with_core<R>(&mut self, f: impl FnOnce(&mut Game) -> R) -> Result<R, CommandError> {
+        let game = self.game.as_mut().ok_or(CommandError::NoGame)?;
+        match guarded(|| f(game)) {
+            Ok(r) => Ok(r),
+            Err(payload) => {
+                self.fault(payload);
+                Err(CommandError::Faulted)
+            }
+        }
+    }
+
+    fn step_frame(&mut self) -> Result<Done, CommandError> {
+        self.runnable()?;
+        self.set_state(RunState::Paused);
+        self.apply_input();
+        let strobes = self.game.as_ref().map_or(0, |g| g.nes.controller_strobes());
+        self.with_core(|game| game.nes.run_frame())?;
+        self.past_breakpoint = false;
+        self.finish_frame(None, strobes);
+        Ok(Done::SteppedFrame { frame: self.game.as_ref().map_or(0, |g| g.nes.frame_count()) })
+    }
+
+    fn step_instruction(&mut self) -> Result<Done, CommandError> {
+        self.runnable()?;
+        self.set_state(RunState::Paused);
+        self.apply_input();
+        let (frame, strobes) = self.game.as_ref().map_or((0, 0), |g| (g.nes.frame_count(), g.nes.controller_strobes()));
+        self.with_core(|game| game.nes.step_instruction())?;
+        self.past_breakpoint = false;
+        if self.game.as_ref().is_some_and(|g| g.nes.frame_count() != frame) {
+            self.finish_frame(None, strobes);
+        }
+        self.publish_status();
+        Ok(Done::SteppedInstruction(self.registers()))
+    }
+
+    fn set_speed(&mut self, speed: f32) -> Result<Done, CommandError> {
+        if !(0.1..=self.config.max_speed).contains(&speed) {
+            return Err(CommandError::SpeedOutOfRange { requested: speed, max: self.config.max_speed });
+        }
+        self.speed = speed;
+        self.status.speed = speed;
+        let rate = self.game.as_ref().map_or(60.0988, |g| g.nes.timing().frame_rate());
+        self.set_period(rate);
+        self.ch.audio.control.reset();
+        self.sync_audio_flag();
+        Ok(Done::SpeedSet(speed))
+    }
+
+    fn capture(&mut self, mut buf: Vec<u8>) -> (Result<Done, CommandError>, Option<Vec<u8>>) {
+        if let Err(e) = self.runnable() {
+            return (Err(e), Some(buf));
+        }
+        let Some(game) = self.game.as_ref() else { return (Err(CommandError::NoGame), Some(buf)) };
+        let needed = game.nes.state_len();
+        if buf.capacity() < needed {
+            return (Err(CommandError::BufferTooSmall { needed, capacity: buf.capacity() }), Some(buf));
+        }
+        let (rom_hash, frame) = (game.nes.cartridge().rom_hash(), game.nes.frame_count());
+        match self.with_core(|game| game.nes.capture(&mut buf)) {
+            Ok(()) => (Ok(Done::StateCaptured(Snapshot { rom_hash, frame, body: buf })), None),
+            Err(e) => (Err(e), Some(buf)),
+        }
+    }
+
+    fn restore(&mut self, snapshot: Snapshot) -> (Result<Done, CommandError>, Option<Vec<u8>>) {
+        let Some(game) = self.game.as_ref() else { return (Err(CommandError::NoGame), Some(snapshot.body)) };
+        if snapshot.rom_hash != game.nes.cartridge().rom_hash() {
+            return (Err(CommandError::WrongGame), Some(snapshot.body));
+        }
+        let body = snapshot.body;
+        match self.with_core(|game| game.nes.restore(&body)) {
+            Ok(Ok(())) => {
+                self.recover();
+                let frame = self.game.as_ref().map_or(0, |g| g.nes.frame_count());
+                self.publish_status();
+                (Ok(Done::StateRestored { frame, buffer: body }), None)
+            }
+            Ok(Err(e)) => (Err(e.into()), Some(body)),
+            Err(e) => (Err(e), Some(body)),
+        }
+    }
+
+    fn copy_battery_ram(&mut self, mut buf: Vec<u8>) -> (Result<Done, CommandError>, Option<Vec<u8>>) {
+        let Some(game) = self.game.as_ref() else { return (Err(CommandError::NoGame), Some(buf)) };
+        let Some(ram) = game.nes.cartridge().battery_ram() else { return (Err(CommandError::NoBattery), Some(buf)) };
+        if buf.capacity() < ram.len() {
+            return (Err(CommandError::BufferTooSmall { needed: ram.len(), capacity: buf.capacity() }), Some(buf));
+        }
+        buf.clear();
+        buf.extend_from_slice(ram);
+        (Ok(Done::BatteryRam(buf)), None)
+    }
+
+    fn debug(&mut self, request: DebugRequest) -> (Result<Done, CommandError>, Option<Vec<u8>>) {
+        let done = match request {
+            DebugRequest::Registers => self.with_core(|game| Registers::of(&game.nes)).map(Done::Registers),
+            DebugRequest::ReadMemory { start, mut buf } => {
+                match self.with_core(|game| {
+                    for (i, byte) in buf.iter_mut().enumerate() {
+                        *byte = game.nes.peek(start.wrapping_add(i as u16));
+                    }
+                }) {
+                    Ok(()) => Ok(Done::Memory { start, bytes: buf }),
+                    Err(e) => return (Err(e), Some(buf)),
+                }
+            }
+            DebugRequest::AddBreakpoint(addr) => {
+                let set = &self.breakpoints[..self.breakpoint_count];
+                if !set.contains(&addr) {
+                    if self.breakpoint_count == MAX_BREAKPOINTS {
+                        return (Err(CommandError::TooManyBreakpoints), None);
+                    }
+                    self.breakpoints[self.breakpoint_count] = addr;
+                    self.breakpoint_count += 1;
+                }
+                Ok(Done::Breakpoints { count: self.breakpoint_count })
+            }
+            DebugRequest::RemoveBreakpoint(addr) => {
+                if let Some(i) = self.breakpoints[..self.breakpoint_count].iter().position(|&a| a == addr) {
+                    self.breakpoint_count -= 1;
+                    self.breakpoints[i] = self.breakpoints[self.breakpoint_count];
+                }
+                Ok(Done::Breakpoints { count: self.breakpoint_count })
+            }
+            DebugRequest::ClearBreakpoints => {
+                self.breakpoint_count = 0;
+                Ok(Done::Breakpoints { count: 0 })
+            }
+        };
+        (done, None)
+    }
+
+    // ---- state and telemetry ----
+
+    fn set_period(&mut self, frame_rate: f64) {
+        self.pacer.set_period(Duration::from_secs_f64(1.0 / (frame_rate * f64::from(self.speed))));
+    }
+
+    fn set_state(&mut self, state: RunState) {
+        if state == RunState::Running && self.status.state != RunState::Running {
+            // Nothing to make up for the time spent stopped.
+            self.pacer.restart(Instant::now());
+            self.last_start = None;
+            self.ch.audio.control.reset();
+        }
+        self.status.state = state;
+        self.sync_audio_flag();
+    }
+
+    /// Tells the device side whether sound is coming (so silence during a
+    /// pause is not counted as an underrun).
+    fn sync_audio_flag(&mut self) {
+        let active = self.status.state == RunState::Running && AUDIBLE_SPEEDS.contains(&self.speed);
+        self.ch.audio.shared.active.store(active, Ordering::Relaxed);
+    }
+
+    fn fault(&mut self, payload: PanicPayload) {
+        self.status.panics += 1;
+        self.set_state(RunState::Faulted);
+        let frame = self.game.as_ref().map_or(0, |g| g.nes.frame_count());
+        self.send_event(Event::Panicked(PanicReport::new(frame, payload)));
+        self.publish_status();
+    }
+
+    fn registers(&self) -> Registers {
+        self.game.as_ref().map(|g| Registers::of(&g.nes)).unwrap_or_default()
+    }
+
+    fn send_event(&mut self, event: Event) {
+        if let Err(rtrb::PushError::Full(event)) = self.ch.events.push(event) {
+            self.status.lost.events += 1;
+            self.discard(Garbage::Event(event));
+        }
+    }
+
+    /// Hands memory to the other side to free; frees it here (and counts
+    /// it) only if the garbage ring is full.
+    fn discard(&mut self, garbage: Garbage) {
+        if self.ch.garbage.push(garbage).is_err() {
+            self.status.lost.garbage += 1;
+        }
+    }
+
+    fn publish_status(&mut self) {
+        let stats = self.ch.audio.shared.stats();
+        let audio = &mut self.status.audio;
+        audio.fill = self.ch.audio.fill();
+        audio.ratio = self.ch.audio.ratio;
+        audio.overruns = self.ch.audio.overruns;
+        audio.dropped_samples = self.ch.audio.dropped_samples;
+        audio.underruns = stats.underruns;
+        self.status.input_fill = self.ch.input.slots();
+        self.status.spin_margin = self.pacer.margin();
+        self.status.rt_heap_calls = alloc::watched_heap_calls();
+        // A faulted machine is not looked at: it might panic again here.
+        if let Some(game) = self.game.as_ref().filter(|_| self.status.state != RunState::Faulted) {
+            self.status.cpu = Registers::of(&game.nes);
+            let pc = self.status.cpu.pc;
+            for (i, byte) in self.status.code.iter_mut().enumerate() {
+                *byte = game.nes.peek(pc.wrapping_add(i as u16));
+            }
+        }
+        self.ch.status.write(self.status);
+    }
+}
