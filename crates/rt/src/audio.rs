@@ -134,6 +134,36 @@ impl AudioOutput {
     }
 }
 
+/// A sound ring not attached to a runtime: the feeding end and the device
+/// end, for tests and tools that make their own samples. Playback starts
+/// once `start_fill` samples are in.
+pub fn detached(sample_rate: u32, capacity: usize, start_fill: usize) -> (AudioFeed, AudioOutput) {
+    let (tx, rx) = rtrb::RingBuffer::new(capacity);
+    let shared = Arc::new(AudioShared::new(start_fill));
+    shared.active.store(true, Ordering::Relaxed);
+    (AudioFeed { ring: tx, shared: Arc::clone(&shared) }, AudioOutput::new(rx, shared, sample_rate))
+}
+
+/// The feeding end of a [`detached`] sound ring.
+#[derive(Debug)]
+pub struct AudioFeed {
+    ring: Producer<f32>,
+    shared: Arc<AudioShared>,
+}
+
+impl AudioFeed {
+    /// Pushes what fits; returns how many samples went in.
+    pub fn push(&mut self, samples: &[f32]) -> usize {
+        let (pushed, _) = self.ring.push_partial_slice(samples);
+        pushed.len()
+    }
+
+    /// Whether sound is expected (silence while inactive is no underrun).
+    pub fn set_active(&self, active: bool) {
+        self.shared.active.store(active, Ordering::Relaxed);
+    }
+}
+
 /// Dynamic rate control on a smoothed fill level: a proportional term (half
 /// the target off gives the whole 0.5%) and a slow integral one, which
 /// learns the steady difference between the two clocks so the fill settles
@@ -244,11 +274,17 @@ impl AudioInput {
 mod tests {
     use super::*;
 
-    fn pair(capacity: usize, start: usize) -> (Producer<f32>, AudioOutput) {
-        let (tx, rx) = rtrb::RingBuffer::new(capacity);
-        let shared = Arc::new(AudioShared::new(start));
-        shared.active.store(true, Ordering::Relaxed);
-        (tx, AudioOutput::new(rx, shared, 48_000))
+    struct Feed(AudioFeed);
+
+    impl Feed {
+        fn push(&mut self, sample: f32) -> Result<(), ()> {
+            if self.0.push(&[sample]) == 1 { Ok(()) } else { Err(()) }
+        }
+    }
+
+    fn pair(capacity: usize, start: usize) -> (Feed, AudioOutput) {
+        let (feed, out) = detached(48_000, capacity, start);
+        (Feed(feed), out)
     }
 
     #[test]
@@ -289,7 +325,7 @@ mod tests {
         }
         let mut buf = [0.0f32; 64];
         assert_eq!(out.fill(&mut buf), 64);
-        out.shared.active.store(false, Ordering::Relaxed);
+        tx.0.set_active(false);
         for _ in 0..10 {
             assert_eq!(out.fill(&mut buf), 0);
         }

@@ -244,8 +244,15 @@ impl Emulator {
 
     fn handle_commands(&mut self) {
         self.status.command_fill = self.ch.commands.slots();
-        while let Ok(Envelope { id, command }) = self.ch.commands.pop() {
+        // A command is taken only when its reply has room: with the reply
+        // ring full, commands wait in theirs and the frontend's send fails,
+        // rather than an answer being lost.
+        while self.ch.replies.slots() > 0
+            && let Ok(Envelope { id, command }) = self.ch.commands.pop()
+        {
             let (result, buffer) = self.execute(command);
+            // The status shows the command's effect before its reply comes.
+            self.publish_status();
             if let Err(rtrb::PushError::Full(reply)) = self.ch.replies.push(Reply { id, result, buffer }) {
                 self.status.lost.replies += 1;
                 self.discard(Garbage::Reply(reply));

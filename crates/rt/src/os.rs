@@ -68,7 +68,7 @@ fn request_fifo(priority: u8) -> Result<(), String> {
         set_thread_priority_and_policy, thread_native_id, RealtimeThreadSchedulePolicy, ThreadSchedulePolicy,
     };
     use thread_priority::ThreadPriority;
-    let value = priority.try_into().map_err(|e: &str| e.to_string())?;
+    let value: thread_priority::ThreadPriorityValue = priority.try_into()?;
     set_thread_priority_and_policy(
         thread_native_id(),
         ThreadPriority::Crossplatform(value),

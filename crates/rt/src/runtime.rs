@@ -40,6 +40,8 @@ pub struct Runtime {
     events: Consumer<Event>,
     records: Consumer<FrameRecord>,
     garbage: Consumer<Garbage>,
+    /// Items from the garbage ring freed so far.
+    freed: u64,
     status: triple_buffer::Output<Status>,
     input: Option<InputSender>,
     frames: Option<FrameReader>,
@@ -96,6 +98,7 @@ impl Runtime {
             events: event_rx,
             records: record_rx,
             garbage: garbage_rx,
+            freed: 0,
             status: status_out,
             input: Some(InputSender::new(input_tx)),
             frames: Some(frame_out),
@@ -198,13 +201,20 @@ impl Runtime {
         self.audio.take()
     }
 
-    /// Frees what the thread handed back (replaced games, unsent replies).
+    /// Frees what the thread handed back (replaced games, unsent replies);
+    /// every call that reads replies does this too.
     pub fn collect_garbage(&mut self) -> usize {
         let mut n = 0;
         while self.garbage.pop().is_ok() {
             n += 1;
         }
+        self.freed += n as u64;
         n
+    }
+
+    /// Items the thread handed back that were freed here, in all.
+    pub fn freed(&self) -> u64 {
+        self.freed
     }
 
     /// Whether the emulation thread is still running.

@@ -1,0 +1,103 @@
+//! The emulation thread's loop makes no heap call over 10 seconds of
+//! real-time running with input, sound, telemetry and commands flowing. The
+//! count comes from the runtime's own counting allocator, installed here as
+//! the program's allocator, which watches the thread from the moment its
+//! loop starts.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{call, done};
+use phosphor_rt::{Command, Config, CountingAllocator, DebugRequest, Done, Game, Runtime, Snapshot};
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator;
+
+#[test]
+fn ten_seconds_of_real_time_running_allocate_nothing() {
+    // A real game with music when the ROMs are there; the tiny one if not.
+    let game = match common::rom_dir() {
+        Some(dir) => Game::from_ines(&std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap()).unwrap(),
+        None => Game::from_ines(&common::tiny_rom()).unwrap(),
+    };
+    // The default configuration: the same requests as the player's build.
+    let mut rt = Runtime::spawn(Config::default(), Some(game)).unwrap();
+    let mut frames = rt.take_frames().unwrap();
+
+    // The sound card: 240 samples every 5 ms.
+    let mut audio = rt.take_audio().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let device = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut period = [0f32; 240];
+            let (mut heard, mut next) = (0usize, Instant::now());
+            while !stop.load(Ordering::Relaxed) {
+                heard += audio.fill(&mut period);
+                next += Duration::from_millis(5);
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+            }
+            heard
+        })
+    };
+
+    let started = Instant::now();
+    let mut state = Vec::with_capacity(1 << 20);
+    let mut records = 0;
+    let mut round = 0u32;
+    while started.elapsed() < Duration::from_secs(10) {
+        // A player: a new button every 7 ms or so.
+        round += 1;
+        rt.input().unwrap().send(0, (round % 256) as u8);
+        rt.input().unwrap().send(1, (round / 3 % 256) as u8);
+        records += rt.drain_records(|_| {});
+        let _ = frames.read().number;
+        let _ = rt.status().frames;
+        if round % 250 == 0 {
+            // Now and then, every kind of command.
+            done(&mut rt, Command::Pause);
+            done(&mut rt, Command::StepInstruction);
+            done(&mut rt, Command::StepFrame);
+            let Done::StateCaptured(snapshot) = done(&mut rt, Command::CaptureState(std::mem::take(&mut state)))
+            else {
+                panic!()
+            };
+            let Done::StateRestored { buffer, .. } = done(&mut rt, Command::RestoreState(snapshot)) else { panic!() };
+            state = buffer;
+            let wrong = Snapshot { rom_hash: 1, frame: 0, body: std::mem::take(&mut state) };
+            state = call(&mut rt, Command::RestoreState(wrong)).buffer.unwrap();
+            done(&mut rt, Command::Debug(DebugRequest::Registers));
+            done(&mut rt, Command::Debug(DebugRequest::ReadMemory { start: 0x8000, buf: vec![0; 64] }));
+            done(&mut rt, Command::Debug(DebugRequest::AddBreakpoint(0x1234)));
+            call(&mut rt, Command::CopyBatteryRam(Vec::with_capacity(0x2000)));
+            done(&mut rt, Command::SetSpeed(1.5));
+            done(&mut rt, Command::Resume);
+            std::thread::sleep(Duration::from_millis(100));
+            done(&mut rt, Command::SetSpeed(1.0));
+            done(&mut rt, Command::Debug(DebugRequest::ClearBreakpoints));
+            if round % 500 == 0 {
+                done(&mut rt, Command::Reset);
+            } else {
+                done(&mut rt, Command::PowerCycle);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(7));
+    }
+
+    let status = *rt.status();
+    stop.store(true, Ordering::Relaxed);
+    let heard = device.join().unwrap();
+    assert!(status.frames > 400, "it ran: {} frames", status.frames);
+    assert!(records > 400, "telemetry flowed: {records} records");
+    assert!(heard > 48_000 * 5, "sound flowed: {heard} samples");
+    assert!(round > 1000, "input flowed: {round} rounds");
+    assert_eq!(status.rt_heap_calls, Some(0), "heap calls on the emulation thread");
+
+    // The count is real: a panic allocates (its message), and it shows.
+    call(&mut rt, Command::InjectPanic("counted"));
+    common::wait_until("the fault", || rt.status().panics == 1);
+    assert!(rt.status().rt_heap_calls.unwrap() > 0, "a panic's allocations are counted");
+}
