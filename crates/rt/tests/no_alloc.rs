@@ -56,7 +56,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
         records += rt.drain_records(|_| {});
         let _ = frames.read().number;
         let _ = rt.status().frames;
-        if round % 250 == 0 {
+        if round.is_multiple_of(250) {
             // Now and then, every kind of command.
             done(&mut rt, Command::Pause);
             done(&mut rt, Command::StepInstruction);
@@ -78,7 +78,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
             std::thread::sleep(Duration::from_millis(100));
             done(&mut rt, Command::SetSpeed(1.0));
             done(&mut rt, Command::Debug(DebugRequest::ClearBreakpoints));
-            if round % 500 == 0 {
+            if round.is_multiple_of(500) {
                 done(&mut rt, Command::Reset);
             } else {
                 done(&mut rt, Command::PowerCycle);
