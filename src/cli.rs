@@ -70,6 +70,22 @@ pub struct HeadlessArgs {
     /// or sound part from the recording.
     #[arg(long, value_name = "FILE.phm", conflicts_with_all = ["press", "load_state", "ram_init", "region", "submapper"])]
     pub play: Option<PathBuf>,
+    /// Run in real time on the emulation thread, paced, with a simulated
+    /// sound card taking 5 ms periods, and print one line of key=value
+    /// figures (frame times, deadline misses, pacing jitter, underruns...).
+    #[arg(long, conflicts_with_all = ["frames", "bench", "play", "record", "wav", "load_state", "save_state"])]
+    pub realtime: bool,
+    /// How long --realtime runs.
+    #[arg(long, value_name = "S", default_value_t = 10.0, requires = "realtime")]
+    pub seconds: f64,
+    /// SCHED_FIFO priority --realtime asks for (0: ask for none).
+    #[arg(long, value_name = "N", default_value_t = 80, requires = "realtime",
+          value_parser = clap::value_parser!(u8).range(0..=99))]
+    pub rt_priority: u8,
+    /// How far ahead of the sound card --realtime keeps the sound ring.
+    #[arg(long, value_name = "MS", default_value_t = 32, requires = "realtime",
+          value_parser = clap::value_parser!(u64).range(5..=500))]
+    pub audio_latency_ms: u64,
 }
 
 /// Console regions the CLI can force.

@@ -18,7 +18,7 @@ pub fn load_rom(path: &Path, options: LoadOptions) -> Result<Nes, String> {
     Ok(Nes::new(load_cart(path, options)?))
 }
 
-fn load_cart(path: &Path, options: LoadOptions) -> Result<Cartridge, String> {
+pub fn load_cart(path: &Path, options: LoadOptions) -> Result<Cartridge, String> {
     let bytes = read(path)?;
     Cartridge::from_ines_with(&bytes, options).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -4,10 +4,16 @@
 mod cli;
 mod files;
 mod headless;
+mod realtime;
 mod test_rom;
 
 use clap::Parser;
 use std::process::ExitCode;
+
+/// The system allocator, counting the emulation thread's heap calls (it
+/// should make none) for the runtime's telemetry.
+#[global_allocator]
+static ALLOC: phosphor_rt::CountingAllocator = phosphor_rt::CountingAllocator;
 
 /// Exit code for a file that is not a usable ROM (or cannot be read).
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -19,6 +25,7 @@ fn main() -> ExitCode {
         eprintln!("phosphor: internal error: {info}");
     }));
     let result = std::panic::catch_unwind(|| match args.command {
+        cli::Command::Headless(opts) if opts.realtime => realtime::run(&opts),
         cli::Command::Headless(opts) => headless::run(&opts),
         cli::Command::TestRom(opts) => test_rom::run(&opts),
     });

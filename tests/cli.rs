@@ -333,3 +333,55 @@ fn a_recorded_movie_replays_to_the_same_frame() {
     assert_eq!(value(&stdout(&replay), "frame_hash"), value(&stdout(&o), "frame_hash"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `key=value` from the one-line report of `--realtime`.
+fn field(line: &str, key: &str) -> String {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in {line}"))
+        .to_owned()
+}
+
+#[test]
+fn realtime_runs_paced_and_reports_its_figures() {
+    let dir = temp_dir("realtime");
+    // Strobes and reads the pad in a loop, so input is latched constantly.
+    let code = [
+        0xA9, 0x01, 0x8D, 0x16, 0x40, 0xA9, 0x00, 0x8D, 0x16, 0x40, // strobe
+        0xAD, 0x16, 0x40, 0x85, 0x10, 0x4C, 0x00, 0x80, // read A into $10, again
+    ];
+    let rom = write(&dir, "loop.nes", &nrom(&code, 0));
+    let o = phosphor(&["headless", &rom, "--realtime", "--seconds", "1.5", "--press", "a@10-40"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out.lines().next().unwrap_or_default();
+    for key in [
+        "frames",
+        "deadline_misses",
+        "frame_ms_p50",
+        "frame_ms_p99",
+        "frame_ms_p999",
+        "frame_ms_max",
+        "pacing_jitter_us_p99",
+        "audio_underruns",
+        "audio_ring_fill_min",
+        "audio_ring_fill_max",
+        "rt_allocations",
+        "priority",
+    ] {
+        field(line, key);
+    }
+    // Paced at 60.0988 Hz, not as fast as it can: about 90 frames in 1.5 s.
+    let frames: u64 = field(line, "frames").parse().unwrap();
+    assert!((70..=100).contains(&frames), "{line}");
+    let p50: f64 = field(line, "frame_ms_p50").parse().unwrap();
+    assert!((15.0..18.5).contains(&p50), "{line}");
+    assert_eq!(field(line, "rt_allocations"), "0", "{line}");
+    assert!(field(line, "audio_ring_fill_max").parse::<u64>().unwrap() > 0, "sound reached the device: {line}");
+    let latency: f64 = field(line, "input_latency_ms_p50").parse().unwrap();
+    assert!(latency < 40.0, "the press was read within two frames: {line}");
+
+    let bad = phosphor(&["headless", &write(&dir, "bad.nes", b"not a rom"), "--realtime", "--seconds", "1"]);
+    assert_bad_input(&bad, "bad.nes");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -55,12 +55,14 @@ pub struct Pacer {
     margin: Duration,
     /// Worst recent sleep overshoot, decaying by 1/64 a frame.
     worst_overshoot: Duration,
+    /// The next frame is the first after a (re)start: nothing was due before.
+    fresh: bool,
 }
 
 impl Pacer {
     /// The first frame is due at `now`.
     pub fn new(period: Duration, now: Instant) -> Self {
-        Pacer { period, next: now, margin: Duration::from_millis(1), worst_overshoot: Duration::ZERO }
+        Pacer { period, next: now, margin: Duration::from_millis(1), worst_overshoot: Duration::ZERO, fresh: true }
     }
 
     pub fn period(&self) -> Duration {
@@ -75,6 +77,7 @@ impl Pacer {
     /// After a pause: the next frame is due at `now`, nothing to make up.
     pub fn restart(&mut self, now: Instant) {
         self.next = now;
+        self.fresh = true;
     }
 
     /// How long before a deadline the pacer stops sleeping and spins.
@@ -86,6 +89,11 @@ impl Pacer {
     /// finished at `now`; advances the schedule.
     pub fn plan(&mut self, now: Instant) -> Plan {
         let due = self.next;
+        if std::mem::take(&mut self.fresh) {
+            // No frame ran before this one: it starts now, on no one's deadline.
+            self.next = now.max(due) + self.period;
+            return Plan { due: now.max(due), missed: false, resynced: false };
+        }
         if now > due + self.period {
             // Over a whole period behind: start over from now, no burst.
             self.next = now + self.period;
@@ -178,6 +186,20 @@ mod tests {
             assert!(!plan.missed);
             at = plan.due + Duration::from_millis(1);
         }
+    }
+
+    #[test]
+    fn the_first_frame_after_a_restart_is_never_a_miss() {
+        let t0 = Instant::now();
+        let mut pacer = Pacer::new(PERIOD, t0);
+        let late = t0 + Duration::from_millis(3);
+        let plan = pacer.plan(late);
+        assert_eq!(plan, Plan { due: late, missed: false, resynced: false });
+        assert_eq!(pacer.plan(late).due, late + PERIOD);
+        pacer.restart(late + Duration::from_secs(1));
+        let plan = pacer.plan(late + Duration::from_secs(2));
+        assert!(!plan.missed && !plan.resynced, "a long pause is not a stall");
+        assert_eq!(plan.due, late + Duration::from_secs(2));
     }
 
     #[test]
