@@ -19,10 +19,11 @@ static ALLOC: CountingAllocator = CountingAllocator;
 #[test]
 fn ten_seconds_of_real_time_running_allocate_nothing() {
     // A real game with music when the ROMs are there; the tiny one if not.
-    let game = match common::rom_dir() {
-        Some(dir) => Game::from_ines(&std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap()).unwrap(),
-        None => Game::from_ines(&common::tiny_rom()).unwrap(),
+    let rom = match common::rom_dir() {
+        Some(dir) => std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap(),
+        None => common::tiny_rom(),
     };
+    let game = Game::from_ines(&rom).unwrap();
     // The default configuration: the same requests as the player's build.
     let mut rt = Runtime::spawn(Config::default(), Some(game)).unwrap();
     let mut frames = rt.take_frames().unwrap();
@@ -80,6 +81,8 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
             done(&mut rt, Command::Debug(DebugRequest::ClearBreakpoints));
             if round.is_multiple_of(500) {
                 done(&mut rt, Command::Reset);
+                // A new game, built here; the old one is freed here too.
+                done(&mut rt, Command::LoadGame(Game::from_ines(&rom).unwrap()));
             } else {
                 done(&mut rt, Command::PowerCycle);
             }
@@ -95,6 +98,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     assert!(heard > 48_000 * 5, "sound flowed: {heard} samples");
     assert!(round > 1000, "input flowed: {round} rounds");
     assert_eq!(status.rt_heap_calls, Some(0), "heap calls on the emulation thread");
+    assert!(rt.freed() >= 1, "replaced games came back to be freed");
 
     // The count is real: a panic allocates (its message), and it shows.
     call(&mut rt, Command::InjectPanic("counted"));
