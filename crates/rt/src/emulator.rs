@@ -191,9 +191,10 @@ impl Emulator {
             self.status.battery_writes += 1;
         }
 
+        let number = nes.frame_count();
         let frame = self.ch.frames.input_buffer_mut();
         frame.pixels.copy_from_slice(&nes.frame_buffer()[..]);
-        frame.number = nes.frame_count();
+        frame.number = number;
         frame.rom_hash = nes.cartridge().rom_hash();
         frame.finished_at = Some(now);
         frame.input_stamp = input_stamp;
@@ -214,7 +215,7 @@ impl Emulator {
             self.status.interval = interval.unwrap_or_default();
             self.status.pacing_error_ns = tick.error_ns();
             let record = FrameRecord {
-                frame: self.status.frames,
+                frame: number,
                 interval_ns: interval.map_or(0, |d| d.as_nanos() as u64),
                 pacing_error_ns: tick.error_ns(),
                 work_ns: work.as_nanos() as u64,

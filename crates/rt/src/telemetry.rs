@@ -96,6 +96,7 @@ pub struct Losses {
 /// One frame's timing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameRecord {
+    /// The console's frame count when the frame finished.
     pub frame: u64,
     /// Nanoseconds since the previous frame started (0 for the first after
     /// a start, pause or load).
