@@ -19,10 +19,7 @@ static ALLOC: CountingAllocator = CountingAllocator;
 #[test]
 fn ten_seconds_of_real_time_running_allocate_nothing() {
     // A real game with music when the ROMs are there; the tiny one if not.
-    let rom = match common::rom_dir() {
-        Some(dir) => std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap(),
-        None => common::tiny_rom(),
-    };
+    let rom = phosphor_conformance::load("ny2011/ny2011.nes").unwrap_or_else(common::tiny_rom);
     let game = Game::from_ines(&rom).unwrap();
     // The default configuration: the same requests as the player's build.
     let mut rt = Runtime::spawn(Config::default(), Some(game)).unwrap();

@@ -1,8 +1,7 @@
 //! What the runtime's tests share: a tiny cartridge built in code (so most
-//! tests need no ROM files), the conformance ROM folder, and waiting.
+//! tests need no ROM files), and waiting for the thread.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use phosphor_rt::{Command, Done, Reply, Runtime};
@@ -35,19 +34,6 @@ pub fn tiny_rom() -> Vec<u8> {
 
 /// Address of the NMI handler in [`tiny_rom`].
 pub const TINY_NMI: u16 = 0xC008;
-
-/// The nes-test-roms folder, or `None` (saying so) when it is absent.
-pub fn rom_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("PHOSPHOR_TEST_ROMS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/test-roms/nes-test-roms"));
-    if dir.join("ny2011/ny2011.nes").exists() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: conformance ROMs not found at {} (set PHOSPHOR_TEST_ROMS)", dir.display());
-        None
-    }
-}
 
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
