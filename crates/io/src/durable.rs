@@ -1,0 +1,129 @@
+//! Whole-file reads and durable whole-file writes over any backend.
+//!
+//! A durable write goes to a temporary file in the same folder, is
+//! fsynced, renamed over the old file, and the folder is fsynced: at every
+//! instant the path holds either the old file or the new one, complete.
+//! A write that fails (disk full, a short write, permission) removes its
+//! temporary file and leaves the old one in place.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::backend::IoBackend;
+use crate::op::{FileId, IoError, Metadata, Op, OpenMode, Outcome};
+use crate::pool::{BufferPool, MAX_BUFFER};
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Runs one operation to its outcome, handing back its buffer.
+async fn run(io: &dyn IoBackend, op: Op) -> (Result<Outcome, IoError>, Option<crate::PoolBuf>) {
+    let done = io.submit(op).await;
+    (done.result, done.buf)
+}
+
+pub async fn open(io: &dyn IoBackend, path: &Path, mode: OpenMode) -> Result<FileId, IoError> {
+    match run(io, Op::Open { path: path.to_path_buf(), mode }).await.0? {
+        Outcome::Opened(file) => Ok(file),
+        other => unreachable!("open answered {other:?}"),
+    }
+}
+
+pub async fn close(io: &dyn IoBackend, file: FileId) -> Result<(), IoError> {
+    run(io, Op::Close { file }).await.0.map(|_| ())
+}
+
+pub async fn stat(io: &dyn IoBackend, path: &Path) -> Result<Metadata, IoError> {
+    match run(io, Op::Stat { path: path.to_path_buf() }).await.0? {
+        Outcome::Stat(m) => Ok(m),
+        other => unreachable!("stat answered {other:?}"),
+    }
+}
+
+/// Reads a whole file. A file that shrinks while it is read is a short
+/// read, not a crash.
+pub async fn read_file(io: &dyn IoBackend, pool: &BufferPool, path: &Path) -> Result<Vec<u8>, IoError> {
+    let len = stat(io, path).await?.len as usize;
+    let file = open(io, path, OpenMode::Read).await?;
+    let result = read_all(io, pool, file, len).await.map_err(|e| e.with_path(path));
+    let _ = close(io, file).await;
+    result
+}
+
+async fn read_all(io: &dyn IoBackend, pool: &BufferPool, file: FileId, len: usize) -> Result<Vec<u8>, IoError> {
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let buf = pool.get((len - out.len()).min(MAX_BUFFER))?;
+        let (result, buf) = run(io, Op::Read { file, offset: out.len() as u64, buf }).await;
+        let n = match result? {
+            Outcome::Read(n) => n,
+            other => unreachable!("read answered {other:?}"),
+        };
+        if n == 0 {
+            return Err(IoError::Short { op: "read", path: None, done: out.len(), wanted: len });
+        }
+        let buf = buf.expect("a read hands its buffer back");
+        out.extend_from_slice(&buf[..n.min(len - out.len())]);
+    }
+    Ok(out)
+}
+
+/// Writes `data` to `path` durably (see the module docs).
+pub async fn write_file(io: &dyn IoBackend, pool: &BufferPool, path: &Path, data: &[u8]) -> Result<(), IoError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let temp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+
+    let file = open(io, &temp, OpenMode::Create).await.map_err(|e| e.with_path(path))?;
+    let written = async {
+        write_all(io, pool, file, data).await?;
+        run(io, Op::Fsync { file }).await.0.map(|_| ())
+    }
+    .await;
+    let closed = close(io, file).await;
+    let renamed = match written.and(closed) {
+        Ok(()) => run(io, Op::Rename { from: temp.clone(), to: path.to_path_buf() }).await.0.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = renamed {
+        let _ = run(io, Op::Remove { path: temp }).await;
+        return Err(e.with_path(path));
+    }
+    sync_dir(io, &dir).await
+}
+
+async fn write_all(io: &dyn IoBackend, pool: &BufferPool, file: FileId, data: &[u8]) -> Result<(), IoError> {
+    let mut offset = 0;
+    while offset < data.len() {
+        let chunk = &data[offset..data.len().min(offset + MAX_BUFFER)];
+        let mut buf = pool.get(chunk.len())?;
+        buf.fill_from(chunk);
+        let (result, _) = run(io, Op::Write { file, offset: offset as u64, buf }).await;
+        match result? {
+            // A short write: the rest goes again from where it stopped; a
+            // write of nothing means the device will take no more.
+            Outcome::Written(0) => {
+                return Err(IoError::Short { op: "written", path: None, done: offset, wanted: data.len() });
+            }
+            Outcome::Written(n) => offset += n,
+            other => unreachable!("write answered {other:?}"),
+        }
+    }
+    Ok(())
+}
+
+/// Makes a rename in `dir` durable. File systems that cannot fsync a
+/// folder (EINVAL) have nothing more to do.
+async fn sync_dir(io: &dyn IoBackend, dir: &Path) -> Result<(), IoError> {
+    let file = open(io, dir, OpenMode::Directory).await?;
+    let synced = run(io, Op::Fsync { file }).await.0;
+    let _ = close(io, file).await;
+    match synced {
+        Ok(_) => Ok(()),
+        Err(IoError::Os { source, .. }) if source.raw_os_error() == Some(libc::EINVAL) => Ok(()),
+        Err(e) => Err(e.with_path(dir)),
+    }
+}
