@@ -77,7 +77,7 @@ pub async fn write_file(io: &dyn IoBackend, pool: &BufferPool, path: &Path, data
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let temp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
 
-    let file = open(io, &temp, OpenMode::Create).await.map_err(|e| e.with_path(path))?;
+    let file = open(io, &temp, OpenMode::Create).await.map_err(|e| e.naming(path))?;
     let written = async {
         write_all(io, pool, file, data).await?;
         run(io, Op::Fsync { file }).await.0.map(|_| ())
@@ -90,7 +90,7 @@ pub async fn write_file(io: &dyn IoBackend, pool: &BufferPool, path: &Path, data
     };
     if let Err(e) = renamed {
         let _ = run(io, Op::Remove { path: temp }).await;
-        return Err(e.with_path(path));
+        return Err(e.naming(path));
     }
     sync_dir(io, &dir).await
 }

@@ -130,7 +130,16 @@ impl IoError {
 
     /// The same error with `path` named, if it had none.
     pub fn with_path(self, named: &std::path::Path) -> Self {
-        let fill = |path: Option<PathBuf>| path.or_else(|| Some(named.to_path_buf()));
+        self.map_path(|path| path.or_else(|| Some(named.to_path_buf())))
+    }
+
+    /// The same error naming `path` instead of whatever it named (a
+    /// temporary file the user never asked about).
+    pub fn naming(self, path: &std::path::Path) -> Self {
+        self.map_path(|_| Some(path.to_path_buf()))
+    }
+
+    fn map_path(self, fill: impl FnOnce(Option<PathBuf>) -> Option<PathBuf>) -> Self {
         match self {
             IoError::NotFound { path } => IoError::NotFound { path: fill(path) },
             IoError::PermissionDenied { path } => IoError::PermissionDenied { path: fill(path) },
