@@ -16,6 +16,8 @@
 
 mod backend;
 pub mod durable;
+#[cfg(unix)]
+pub mod mmap;
 pub mod fault;
 mod op;
 mod pool;

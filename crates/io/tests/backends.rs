@@ -237,3 +237,32 @@ fn start_honours_phosphor_io() {
     };
     assert_eq!(chosen.kind(), expected);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_mapped_file_that_shrinks_is_an_error_not_a_crash() {
+    use phosphor_io::mmap::{Access, MappedFile};
+    let dir = temp_dir("mmap");
+    let path = dir.join("big.bin");
+    let data = pattern(8 << 20, 4);
+    std::fs::write(&path, &data).unwrap();
+    let map = MappedFile::open(&path, Access::Sequential).unwrap();
+    assert_eq!(map.read_all().unwrap(), data);
+    let mut part = Vec::new();
+    map.copy_to(100..5000, &mut part).unwrap();
+    assert_eq!(part, &data[100..5000]);
+
+    // Cut the file to 1 MiB under the mapping.
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(1 << 20).unwrap();
+    let mut out = b"kept".to_vec();
+    let error = map.copy_to(0..map.len(), &mut out).unwrap_err();
+    assert!(error.to_string().contains("big.bin") && error.to_string().contains("shrank"), "{error}");
+    assert_eq!(out, b"kept", "nothing half-copied is left behind");
+    // The part that is still there reads fine through a new mapping.
+    let again = MappedFile::open(&path, Access::Random).unwrap();
+    assert_eq!(again.read_all().unwrap(), &data[..1 << 20]);
+    let empty = dir.join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(MappedFile::open(&empty, Access::Sequential).unwrap().read_all().unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
