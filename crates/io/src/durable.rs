@@ -49,22 +49,47 @@ pub async fn read_file(io: &dyn IoBackend, pool: &BufferPool, path: &Path) -> Re
     result
 }
 
+/// Reads kept in flight at once: the next chunks are on their way while
+/// one is copied out.
+const READ_DEPTH: usize = 4;
+
 async fn read_all(io: &dyn IoBackend, pool: &BufferPool, file: FileId, len: usize) -> Result<Vec<u8>, IoError> {
     let mut out = Vec::with_capacity(len);
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut next = 0;
     while out.len() < len {
-        let buf = pool.get((len - out.len()).min(MAX_BUFFER))?;
-        let (result, buf) = run(io, Op::Read { file, offset: out.len() as u64, buf }).await;
-        let n = match result? {
-            Outcome::Read(n) => n,
-            other => unreachable!("read answered {other:?}"),
+        while next < len && in_flight.len() < READ_DEPTH {
+            let want = (len - next).min(MAX_BUFFER);
+            let buf = pool.get(want)?;
+            in_flight.push_back((want, io.submit(Op::Read { file, offset: next as u64, buf })));
+            next += want;
+        }
+        let Some((want, ticket)) = in_flight.pop_front() else { break };
+        let done = ticket.await;
+        let n = match done.result {
+            Ok(Outcome::Read(n)) => n,
+            Ok(other) => unreachable!("read answered {other:?}"),
+            Err(e) => {
+                drain(in_flight).await;
+                return Err(e);
+            }
         };
-        if n == 0 {
+        let buf = done.buf.expect("a read hands its buffer back");
+        out.extend_from_slice(&buf[..n.min(want)]);
+        if n < want {
+            // The file ended early: it shrank since it was measured.
+            drain(in_flight).await;
             return Err(IoError::Short { op: "read", path: None, done: out.len(), wanted: len });
         }
-        let buf = buf.expect("a read hands its buffer back");
-        out.extend_from_slice(&buf[..n.min(len - out.len())]);
     }
     Ok(out)
+}
+
+/// Waits out reads no longer wanted, so their buffers come back.
+async fn drain(in_flight: std::collections::VecDeque<(usize, crate::Ticket)>) {
+    for (_, ticket) in in_flight {
+        drop(ticket.await);
+    }
 }
 
 /// Writes `data` to `path` durably (see the module docs).
