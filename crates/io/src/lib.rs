@@ -12,7 +12,8 @@
 //!   waiting: past the bound a request fails.
 //! - [`durable`]: whole-file writes that survive a crash at any instant
 //!   (temporary file, fsync, rename, fsync of the folder), and whole-file
-//!   reads.
+//!   reads; [`mmap`]: mapped reads that survive a file shrinking.
+//! - [`saves`]: where battery RAM, save-state slots and settings live.
 
 mod backend;
 pub mod durable;
@@ -21,6 +22,7 @@ pub mod mmap;
 pub mod fault;
 mod op;
 mod pool;
+pub mod saves;
 mod threads;
 mod ticket;
 #[cfg(target_os = "linux")]
