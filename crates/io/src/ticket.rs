@@ -44,13 +44,29 @@ pub(crate) fn ticket(id: u64) -> (Ticket, Completer) {
 
 impl Completer {
     pub fn complete(self, completion: Completion) {
+        self.finish(completion);
+    }
+
+    fn finish(&self, completion: Completion) {
         let mut state = self.slot.state.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*state, State::Done(_) | State::Taken) {
+            return;
+        }
         let previous = std::mem::replace(&mut *state, State::Done(completion));
         drop(state);
         self.slot.done.notify_all();
         if let State::Waiting(waker) = previous {
             waker.wake();
         }
+    }
+}
+
+/// A completer dropped without completing (a backend that stopped with the
+/// operation still queued) completes its ticket with `ShutDown`, so no
+/// caller waits forever.
+impl Drop for Completer {
+    fn drop(&mut self) {
+        self.finish(Completion { result: Err(crate::op::IoError::ShutDown), buf: None });
     }
 }
 
@@ -129,5 +145,21 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
             return out;
         }
         std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dropped_completer_ends_the_wait() {
+        let (ticket, done) = ticket(1);
+        drop(done);
+        let c = ticket.wait_timeout(Duration::from_secs(1)).expect("completed");
+        assert!(matches!(c.result, Err(crate::op::IoError::ShutDown)));
+        let (ticket, done) = ticket(2);
+        done.complete(Completion { result: Ok(crate::op::Outcome::Synced), buf: None });
+        assert!(matches!(ticket.try_take().unwrap().result, Ok(crate::op::Outcome::Synced)), "complete wins");
     }
 }
