@@ -154,12 +154,12 @@ mod tests {
 
     #[test]
     fn a_dropped_completer_ends_the_wait() {
-        let (ticket, done) = ticket(1);
+        let (waiting, done) = ticket(1);
         drop(done);
-        let c = ticket.wait_timeout(Duration::from_secs(1)).expect("completed");
+        let c = waiting.wait_timeout(Duration::from_secs(1)).expect("completed");
         assert!(matches!(c.result, Err(crate::op::IoError::ShutDown)));
-        let (ticket, done) = ticket(2);
+        let (waiting, done) = ticket(2);
         done.complete(Completion { result: Ok(crate::op::Outcome::Synced), buf: None });
-        assert!(matches!(ticket.try_take().unwrap().result, Ok(crate::op::Outcome::Synced)), "complete wins");
+        assert!(matches!(waiting.try_take().unwrap().result, Ok(crate::op::Outcome::Synced)), "complete wins");
     }
 }
