@@ -3,12 +3,10 @@
 //! takes 5 ms periods on its own clock; prints one line of figures.
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use phosphor_rt::stats::Summary;
-use phosphor_rt::{AudioOutput, Config, Event, Game, Runtime};
+use phosphor_rt::{Config, Event, Game, Runtime, SimulatedDevice};
 
 use crate::cli::HeadlessArgs;
 use crate::headless::load_cart;
@@ -38,8 +36,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    let device = runtime.take_audio().map(|audio| sound_card(audio, Arc::clone(&stop)));
+    let device = runtime.take_audio().map(|audio| SimulatedDevice::start(audio, DEVICE_PERIOD));
     let mut frames = runtime.take_frames().expect("a new runtime has its frame reader");
 
     let mut summary = Summary::default();
@@ -74,8 +71,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
     }
     let status = *runtime.status();
     runtime.drain_records(|r| summary.add(r));
-    stop.store(true, Ordering::Relaxed);
-    let heard = device.map_or(0, |d| d.join().unwrap_or(0));
+    let heard = device.map_or(0, SimulatedDevice::stop);
     let audio = runtime.audio_stats();
     drop(runtime.shutdown());
 
@@ -117,20 +113,4 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
     );
     println!("{line}");
     ExitCode::SUCCESS
-}
-
-/// A sound card on its own clock: every 5 ms (catching up if woken late,
-/// as hardware does not wait) it takes a period of samples.
-fn sound_card(mut audio: AudioOutput, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<usize> {
-    let period_samples = (audio.sample_rate() as usize * DEVICE_PERIOD.as_millis() as usize) / 1000;
-    std::thread::spawn(move || {
-        let mut period = vec![0f32; period_samples];
-        let (mut played, mut next) = (0, Instant::now());
-        while !stop.load(Ordering::Relaxed) {
-            played += audio.fill(&mut period);
-            next += DEVICE_PERIOD;
-            std::thread::sleep(next.saturating_duration_since(Instant::now()));
-        }
-        played
-    })
 }

@@ -164,6 +164,43 @@ impl AudioFeed {
     }
 }
 
+/// A sound card without hardware: a thread that takes one period of
+/// samples from an [`AudioOutput`] on its own clock (catching up when woken
+/// late, as hardware does not wait), for the headless real-time mode and
+/// tests.
+#[derive(Debug)]
+pub struct SimulatedDevice {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<usize>,
+}
+
+impl SimulatedDevice {
+    pub fn start(mut audio: AudioOutput, period: std::time::Duration) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let samples = (f64::from(audio.sample_rate()) * period.as_secs_f64()).round() as usize;
+        let thread = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut buffer = vec![0f32; samples.max(1)];
+                let (mut played, mut next) = (0, std::time::Instant::now());
+                while !stop.load(Ordering::Relaxed) {
+                    played += audio.fill(&mut buffer);
+                    next += period;
+                    std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
+                }
+                played
+            })
+        };
+        SimulatedDevice { stop, thread }
+    }
+
+    /// Stops the device; returns how many samples it played from the ring.
+    pub fn stop(self) -> usize {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
 /// Dynamic rate control on a smoothed fill level: a proportional term (half
 /// the target off gives the whole 0.5%) and a slow integral one, which
 /// learns the steady difference between the two clocks so the fill settles

@@ -213,11 +213,12 @@ impl Emulator {
             self.status.resyncs += u64::from(tick.resynced);
             self.status.work = work;
             self.status.interval = interval.unwrap_or_default();
-            self.status.pacing_error_ns = tick.error_ns();
+            let pacing_error_ns = tick.error_ns();
+            self.status.pacing_error_ns = pacing_error_ns;
             let record = FrameRecord {
                 frame: number,
                 interval_ns: interval.map_or(0, |d| d.as_nanos() as u64),
-                pacing_error_ns: tick.error_ns(),
+                pacing_error_ns,
                 work_ns: work.as_nanos() as u64,
                 missed,
                 resynced: tick.resynced,

@@ -63,7 +63,9 @@ pub mod stats;
 mod telemetry;
 
 pub use alloc::CountingAllocator;
-pub use audio::{detached as detached_audio, AudioFeed, AudioOutput, AudioStats, RateControl, MAX_RATE_ADJUST};
+pub use audio::{
+    detached as detached_audio, AudioFeed, AudioOutput, AudioStats, RateControl, SimulatedDevice, MAX_RATE_ADJUST,
+};
 pub use command::{
     Command, CommandError, CommandId, DebugRequest, Done, Registers, Reply, Snapshot, MAX_BREAKPOINTS,
 };

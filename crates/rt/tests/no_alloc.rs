@@ -6,12 +6,10 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{call, done};
-use phosphor_rt::{Command, Config, CountingAllocator, DebugRequest, Done, Game, Runtime, Snapshot};
+use phosphor_rt::{Command, Config, CountingAllocator, DebugRequest, Done, Game, Runtime, SimulatedDevice, Snapshot};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
@@ -26,21 +24,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     let mut frames = rt.take_frames().unwrap();
 
     // The sound card: 240 samples every 5 ms.
-    let mut audio = rt.take_audio().unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let device = {
-        let stop = Arc::clone(&stop);
-        std::thread::spawn(move || {
-            let mut period = [0f32; 240];
-            let (mut heard, mut next) = (0usize, Instant::now());
-            while !stop.load(Ordering::Relaxed) {
-                heard += audio.fill(&mut period);
-                next += Duration::from_millis(5);
-                std::thread::sleep(next.saturating_duration_since(Instant::now()));
-            }
-            heard
-        })
-    };
+    let device = SimulatedDevice::start(rt.take_audio().unwrap(), Duration::from_millis(5));
 
     let started = Instant::now();
     let mut state = Vec::with_capacity(1 << 20);
@@ -88,8 +72,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     }
 
     let status = *rt.status();
-    stop.store(true, Ordering::Relaxed);
-    let heard = device.join().unwrap();
+    let heard = device.stop();
     assert!(status.frames > 400, "it ran: {} frames", status.frames);
     assert!(records > 400, "telemetry flowed: {records} records");
     assert!(heard > 48_000 * 5, "sound flowed: {heard} samples");
