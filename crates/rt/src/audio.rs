@@ -124,6 +124,12 @@ impl AudioOutput {
         n
     }
 
+    /// The fill playback starts at (and starts again at after an
+    /// underrun): the latency the ring adds, in samples.
+    pub fn start_fill(&self) -> usize {
+        self.shared.start_fill.load(Ordering::Relaxed)
+    }
+
     /// Samples waiting in the ring.
     pub fn buffered(&self) -> usize {
         self.ring.slots()
@@ -161,6 +167,16 @@ impl AudioFeed {
     /// Whether sound is expected (silence while inactive is no underrun).
     pub fn set_active(&self, active: bool) {
         self.shared.active.store(active, Ordering::Relaxed);
+    }
+
+    /// Samples pushed and not yet taken by the device end.
+    pub fn queued(&self) -> usize {
+        self.ring.buffer().capacity() - self.ring.slots()
+    }
+
+    /// Figures from the device end.
+    pub fn stats(&self) -> AudioStats {
+        self.shared.stats()
     }
 }
 
