@@ -1,0 +1,282 @@
+//! The runtime's handle as Bevy resources, and the systems that move
+//! commands, input, replies and telemetry across the thread boundary.
+
+use bevy::app::AppExit;
+use bevy::platform::cell::SyncCell;
+use bevy::prelude::*;
+use phosphor_rt::{AudioOutput, Command, CommandId, Config, Event, FrameReader, Game, InputSender, Runtime};
+
+use crate::telemetry::Telemetry;
+use crate::{EmuNotice, EmuReply, LoadRom, Pads};
+
+/// The game the thread was last asked to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedGame {
+    pub name: String,
+    pub rom_hash: u64,
+    /// The iNES bytes it was built from (to save, to reload).
+    pub rom: std::sync::Arc<[u8]>,
+}
+
+/// Why a command could not be queued.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SendError {
+    #[error("the emulation thread is not running")]
+    NotRunning,
+    #[error("the emulation thread is busy; try again")]
+    Full,
+}
+
+/// The emulation thread's handle. Only the main thread touches it; the
+/// [`SyncCell`] makes it a resource without a lock.
+#[derive(Resource)]
+pub struct Emulator {
+    runtime: Option<SyncCell<Runtime>>,
+    input: Option<SyncCell<InputSender>>,
+    game: Option<LoadedGame>,
+    /// Pads as last sent, so only changes travel.
+    sent: Option<[u8; 2]>,
+    paused: bool,
+    startup_error: Option<String>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("running", &self.runtime.is_some())
+            .field("game", &self.game)
+            .field("paused", &self.paused)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The newest finished frame, for the video plugin (triple buffer: reading
+/// never waits and never tears).
+#[derive(Resource)]
+pub struct FrameFeed(Option<SyncCell<FrameReader>>);
+
+impl FrameFeed {
+    pub fn new(reader: Option<FrameReader>) -> Self {
+        FrameFeed(reader.map(SyncCell::new))
+    }
+
+    pub fn reader(&mut self) -> Option<&mut FrameReader> {
+        self.0.as_mut().map(SyncCell::get)
+    }
+}
+
+impl std::fmt::Debug for FrameFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("FrameFeed").field(&self.0.is_some()).finish()
+    }
+}
+
+/// The sound ring's output, taken by whoever plays it (the audio plugin
+/// moves it into the device callback).
+#[derive(Resource, Default)]
+pub struct SoundFeed(Option<SyncCell<AudioOutput>>);
+
+impl SoundFeed {
+    pub fn new(output: Option<AudioOutput>) -> Self {
+        SoundFeed(output.map(SyncCell::new))
+    }
+
+    pub fn take(&mut self) -> Option<AudioOutput> {
+        self.0.take().map(SyncCell::to_inner)
+    }
+
+    /// Whether it has been taken (or there never was one).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl std::fmt::Debug for SoundFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SoundFeed").field(&self.0.is_some()).finish()
+    }
+}
+
+impl Emulator {
+    pub(crate) fn spawn(config: Config) -> (Emulator, FrameFeed, SoundFeed) {
+        match Runtime::spawn(config, None) {
+            Ok(mut runtime) => {
+                let input = runtime.take_input().map(SyncCell::new);
+                let frames = FrameFeed::new(runtime.take_frames());
+                let sound = SoundFeed::new(runtime.take_audio());
+                let emulator = Emulator {
+                    runtime: Some(SyncCell::new(runtime)),
+                    input,
+                    game: None,
+                    sent: None,
+                    paused: false,
+                    startup_error: None,
+                };
+                (emulator, frames, sound)
+            }
+            Err(err) => {
+                error!("the emulation thread did not start: {err}");
+                let emulator = Emulator {
+                    runtime: None,
+                    input: None,
+                    game: None,
+                    sent: None,
+                    paused: false,
+                    startup_error: Some(err.to_string()),
+                };
+                (emulator, FrameFeed::new(None), SoundFeed::new(None))
+            }
+        }
+    }
+
+    /// Queues a command; its [`EmuReply`] will carry the returned id.
+    pub fn send(&mut self, command: Command) -> Result<CommandId, SendError> {
+        let runtime = self.runtime.as_mut().ok_or(SendError::NotRunning)?.get();
+        if !runtime.is_alive() {
+            return Err(SendError::NotRunning);
+        }
+        runtime.send(command).map_err(|_| SendError::Full)
+    }
+
+    /// The game last loaded (it may have been refused by the thread: see
+    /// the notices), if any.
+    pub fn game(&self) -> Option<&LoadedGame> {
+        self.game.as_ref()
+    }
+
+    /// Pauses or resumes (what Esc does). Returns whether it is now paused.
+    pub fn toggle_pause(&mut self) -> Result<bool, SendError> {
+        let command = if self.paused { Command::Resume } else { Command::Pause };
+        self.send(command)?;
+        self.paused = !self.paused;
+        Ok(self.paused)
+    }
+
+    /// Whether the player paused it (through [`Emulator::toggle_pause`]).
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.runtime.as_mut().is_some_and(|r| r.get().is_alive())
+    }
+
+    fn runtime(&mut self) -> Option<&mut Runtime> {
+        self.runtime.as_mut().map(SyncCell::get)
+    }
+}
+
+/// Forwards the pads when they change (each change is stamped now: the
+/// telemetry's input latency starts here).
+pub(crate) fn send_input(pads: Res<'_, Pads>, mut emulator: ResMut<'_, Emulator>) {
+    let buttons = pads.buttons;
+    let emulator = &mut *emulator;
+    if emulator.sent == Some(buttons) {
+        return;
+    }
+    let Some(input) = emulator.input.as_mut().map(SyncCell::get) else { return };
+    let previous = emulator.sent.unwrap_or([!buttons[0], !buttons[1]]);
+    let mut all_sent = true;
+    for port in 0..2 {
+        if previous[port] != buttons[port] {
+            all_sent &= input.send(port as u8, buttons[port]);
+        }
+    }
+    // A full ring (the thread stalled) is tried again next update.
+    if all_sent {
+        emulator.sent = Some(buttons);
+    }
+}
+
+/// Builds games from [`LoadRom`] messages (off the emulation thread: the
+/// parse and allocation happen here) and hands them over.
+pub(crate) fn load_roms(
+    mut requests: MessageReader<'_, '_, LoadRom>,
+    mut emulator: ResMut<'_, Emulator>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+) {
+    for request in requests.read() {
+        let game = match Game::from_ines(&request.bytes) {
+            Ok(game) => game,
+            Err(err) => {
+                warn!("{}: not loaded: {err}", request.name);
+                notices.write(EmuNotice::RomRefused { name: request.name.clone(), reason: err.to_string() });
+                continue;
+            }
+        };
+        let rom_hash = game.nes().cartridge().rom_hash();
+        match emulator.send(Command::LoadGame(game)) {
+            Ok(_) => {
+                info!("{}: loaded (ROM hash {rom_hash:016x})", request.name);
+                emulator.game = Some(LoadedGame { name: request.name.clone(), rom_hash, rom: request.bytes.clone() });
+                emulator.paused = false;
+                emulator.sent = None;
+                notices.write(EmuNotice::GameStarted { name: request.name.clone() });
+            }
+            Err(err) => {
+                notices.write(EmuNotice::RomRefused { name: request.name.clone(), reason: err.to_string() });
+            }
+        }
+    }
+}
+
+/// Replies, events and telemetry from the thread, every update.
+pub(crate) fn receive(
+    mut emulator: ResMut<'_, Emulator>,
+    mut telemetry: ResMut<'_, Telemetry>,
+    mut replies: MessageWriter<'_, EmuReply>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+    mut told_unavailable: Local<'_, bool>,
+) {
+    if let Some(reason) = emulator.startup_error.clone() {
+        if !std::mem::replace(&mut *told_unavailable, true) {
+            notices.write(EmuNotice::Unavailable { reason });
+        }
+        return;
+    }
+    let Some(runtime) = emulator.runtime() else { return };
+    while let Some(reply) = runtime.try_reply() {
+        replies.write(reply.into());
+    }
+    while let Some(event) = runtime.try_event() {
+        match event {
+            Event::Started(setup) => {
+                for refused in &setup.refused {
+                    warn!("emulation thread: {refused}");
+                    notices.write(EmuNotice::Degraded { what: refused.clone() });
+                }
+                info!(
+                    "emulation thread: priority {}, core {:?}, memory locked {}",
+                    setup.priority, setup.pinned, setup.memory_locked
+                );
+            }
+            Event::Panicked(report) => {
+                let message = format!("internal error at frame {}: {}", report.frame, report.message());
+                error!("emulation thread: {message}");
+                telemetry.last_fault = Some(message.clone());
+                notices.write(EmuNotice::Fault { message });
+            }
+            Event::BreakpointHit(registers) => {
+                info!("breakpoint at ${:04X}", registers.pc);
+                telemetry.breakpoint = Some(registers);
+            }
+        }
+    }
+    runtime.drain_records(|record| telemetry.push(*record));
+    telemetry.status = *runtime.status();
+    telemetry.audio = runtime.audio_stats();
+    runtime.collect_garbage();
+    if !runtime.is_alive() && !std::mem::replace(&mut *told_unavailable, true) {
+        notices.write(EmuNotice::Unavailable { reason: "the emulation thread has stopped".into() });
+    }
+}
+
+/// Stops the thread when the app exits (the runtime joins it on drop; the
+/// game comes back and is freed here, not on the thread).
+pub(crate) fn stop_on_exit(mut exits: MessageReader<'_, '_, AppExit>, mut emulator: ResMut<'_, Emulator>) {
+    if exits.read().next().is_some()
+        && let Some(runtime) = emulator.runtime.take()
+    {
+        drop(SyncCell::to_inner(runtime).shutdown());
+    }
+}

@@ -1,0 +1,113 @@
+//! The emulation plugin: owns the handle of the real-time emulation thread
+//! (`phosphor_rt`). Everything else in the app talks to the emulator
+//! through what this plugin puts in the world:
+//!
+//! - [`Emulator`] (resource): send commands, see what is loaded;
+//! - [`Pads`] (resource): the buttons both controllers hold, forwarded to
+//!   the input ring when they change (in [`EmulationSystems::SendInput`]);
+//! - [`FrameFeed`] (resource): the reading end of the frame triple buffer;
+//! - [`SoundFeed`] (resource): the sound ring's output, for whoever plays it;
+//! - [`Telemetry`] (resource): the thread's latest status and recent frames;
+//! - [`LoadRom`] (message in): build a game from iNES bytes and start it;
+//! - [`EmuReply`], [`EmuNotice`] (messages out): command replies, and
+//!   things to tell the player (a game started, a ROM refused, a fault).
+//!
+//! No emulation logic lives here: the core runs on its own thread.
+
+mod handle;
+mod telemetry;
+
+pub use handle::{Emulator, FrameFeed, LoadedGame, SendError, SoundFeed};
+pub use telemetry::{Telemetry, HISTORY};
+
+use bevy::prelude::*;
+use phosphor_rt::{CommandError, Config, Done, Reply};
+
+/// Adds the emulation thread. It starts with no game; send [`LoadRom`].
+#[derive(Debug, Clone, Default)]
+pub struct EmulationPlugin {
+    pub config: Config,
+}
+
+/// Where this plugin's systems sit, for others to order against.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum EmulationSystems {
+    /// Forwards [`Pads`] to the input ring (PreUpdate): map input before it.
+    SendInput,
+    /// Reads replies, events and telemetry (PreUpdate, after SendInput).
+    Receive,
+    /// Handles [`LoadRom`] (Update).
+    Load,
+}
+
+/// The buttons held on controllers 1 and 2 (bits of `phosphor_nes::button`).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pads {
+    pub buttons: [u8; 2],
+}
+
+/// Asks for a ROM to be loaded and run from power-on.
+#[derive(Message, Debug, Clone)]
+pub struct LoadRom {
+    /// What the player knows it as (file name or title).
+    pub name: String,
+    pub bytes: std::sync::Arc<[u8]>,
+}
+
+/// A reply from the emulation thread, for the system that sent the command
+/// (it kept the id [`Emulator::send`] returned).
+#[derive(Message, Debug)]
+pub struct EmuReply {
+    pub id: u64,
+    pub result: Result<Done, CommandError>,
+    /// The buffer a command carried, when it comes back (always for a
+    /// failed one; for a capture, the state).
+    pub buffer: Option<Vec<u8>>,
+}
+
+impl From<Reply> for EmuReply {
+    fn from(reply: Reply) -> Self {
+        EmuReply { id: reply.id, result: reply.result, buffer: reply.buffer }
+    }
+}
+
+/// Something the player should be told, in words.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub enum EmuNotice {
+    GameStarted { name: String },
+    /// A ROM that could not be loaded, and why.
+    RomRefused { name: String, reason: String },
+    /// The core panicked; the thread waits for a reset, a power cycle, a
+    /// state or another game.
+    Fault { message: String },
+    /// The thread could not get what it asked the OS for (it runs anyway).
+    Degraded { what: String },
+    /// The emulation thread could not start or has stopped.
+    Unavailable { reason: String },
+    /// Anything else that went well (a state saved, a screenshot written).
+    Info(String),
+    /// Anything else that went wrong, with the reason.
+    Problem(String),
+}
+
+impl Plugin for EmulationPlugin {
+    fn build(&self, app: &mut App) {
+        let (emulator, frames, sound) = Emulator::spawn(self.config.clone());
+        app.insert_resource(emulator)
+            .insert_resource(frames)
+            .insert_resource(sound)
+            .init_resource::<Pads>()
+            .init_resource::<Telemetry>()
+            .add_message::<LoadRom>()
+            .add_message::<EmuReply>()
+            .add_message::<EmuNotice>()
+            .configure_sets(
+                PreUpdate,
+                (EmulationSystems::SendInput, EmulationSystems::Receive).chain(),
+            )
+            .add_systems(PreUpdate, handle::send_input.in_set(EmulationSystems::SendInput))
+            .add_systems(PreUpdate, handle::receive.in_set(EmulationSystems::Receive))
+            .add_systems(Update, handle::load_roms.in_set(EmulationSystems::Load))
+            .add_systems(Last, handle::stop_on_exit);
+    }
+}

@@ -1,0 +1,112 @@
+//! Hotkeys: the keys that drive the emulator rather than the game.
+
+use bevy::app::AppExit;
+use bevy::input::keyboard::KeyboardInput;
+use bevy::input::ButtonState;
+use bevy::prelude::*;
+use phosphor_emulation::{EmuNotice, Emulator};
+use phosphor_rt::Command;
+
+/// Speed while Tab is held.
+pub const FAST_FORWARD_SPEED: f32 = 4.0;
+
+/// A hotkey as pressed (fast-forward also as released).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hotkey {
+    /// Esc.
+    Pause,
+    /// Tab held (true) or let go (false).
+    FastForward(bool),
+    /// Ctrl+R.
+    Reset,
+    /// F5.
+    SaveState,
+    /// F7.
+    LoadState,
+    /// F12: the NES picture as the console made it (256 x 240).
+    Screenshot,
+    /// Shift+F12: the window as shown (shader, panels and all).
+    WindowScreenshot,
+    /// F1.
+    ToggleDebugger,
+    /// F11.
+    Fullscreen,
+    /// Ctrl+Q.
+    Quit,
+}
+
+/// Modifier keys held, as the key events tell it.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Modifiers {
+    shift: [bool; 2],
+    ctrl: [bool; 2],
+}
+
+/// Reads the key events in order, so that a modifier pressed and released
+/// within one frame (as fast typing or a script does) still counts for
+/// the key pressed while it was down.
+pub(crate) fn read_hotkeys(
+    mut keys: MessageReader<'_, '_, KeyboardInput>,
+    mut modifiers: Local<'_, Modifiers>,
+    mut hotkeys: MessageWriter<'_, Hotkey>,
+) {
+    for event in keys.read() {
+        let down = event.state == ButtonState::Pressed;
+        match event.key_code {
+            KeyCode::ShiftLeft => modifiers.shift[0] = down,
+            KeyCode::ShiftRight => modifiers.shift[1] = down,
+            KeyCode::ControlLeft => modifiers.ctrl[0] = down,
+            KeyCode::ControlRight => modifiers.ctrl[1] = down,
+            _ => {}
+        }
+        let shift = modifiers.shift.contains(&true);
+        let ctrl = modifiers.ctrl.contains(&true);
+        if event.key_code == KeyCode::Tab && !event.repeat {
+            hotkeys.write(Hotkey::FastForward(down));
+            continue;
+        }
+        if !down || event.repeat {
+            continue;
+        }
+        let hotkey = match event.key_code {
+            KeyCode::Escape => Hotkey::Pause,
+            KeyCode::F5 => Hotkey::SaveState,
+            KeyCode::F7 => Hotkey::LoadState,
+            KeyCode::F12 if shift => Hotkey::WindowScreenshot,
+            KeyCode::F12 => Hotkey::Screenshot,
+            KeyCode::F1 => Hotkey::ToggleDebugger,
+            KeyCode::F11 => Hotkey::Fullscreen,
+            KeyCode::KeyR if ctrl => Hotkey::Reset,
+            KeyCode::KeyQ if ctrl => Hotkey::Quit,
+            _ => continue,
+        };
+        hotkeys.write(hotkey);
+    }
+}
+
+/// Pause, fast-forward and reset go straight to the emulation thread;
+/// Ctrl+Q ends the app.
+pub(crate) fn run_emulator_hotkeys(
+    mut hotkeys: MessageReader<'_, '_, Hotkey>,
+    mut emulator: ResMut<'_, Emulator>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+    mut exit: MessageWriter<'_, AppExit>,
+) {
+    for hotkey in hotkeys.read() {
+        let sent = match hotkey {
+            Hotkey::Quit => {
+                exit.write(AppExit::Success);
+                Ok(())
+            }
+            Hotkey::Pause => emulator.toggle_pause().map(|paused| info!("{}", if paused { "paused" } else { "resumed" })),
+            Hotkey::FastForward(on) => {
+                emulator.send(Command::SetSpeed(if *on { FAST_FORWARD_SPEED } else { 1.0 })).map(drop)
+            }
+            Hotkey::Reset => emulator.send(Command::Reset).map(|_| info!("reset")),
+            _ => Ok(()),
+        };
+        if let Err(err) = sent {
+            notices.write(EmuNotice::Unavailable { reason: err.to_string() });
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The input plugin: keyboard and gamepads become the buttons of NES
+//! controllers 1 and 2, and hotkeys become commands.
+//!
+//! - [`InputMap`] (resource): which key or pad button is which NES button,
+//!   per player, with the defaults a player expects;
+//! - [`PadSlots`] (resource): which connected gamepad plays as which player
+//!   (the first pad is player 1, the second player 2; hot-plugged pads
+//!   take the first free slot);
+//! - [`Hotkey`] (message out): Esc, Tab, Ctrl+R, Ctrl+Q, F1, F5, F7, F11,
+//!   F12 as they are pressed. Pause, fast-forward, reset and quit are
+//!   carried out here;
+//!   the other plugins act on the rest (Shift+F12 is a screenshot of the
+//!   window as shown).
+
+mod hotkeys;
+mod map;
+
+pub use hotkeys::{Hotkey, FAST_FORWARD_SPEED};
+pub use map::{InputMap, PadSlots, Player};
+
+use bevy::input::InputSystems;
+use bevy::prelude::*;
+use phosphor_emulation::EmulationSystems;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InputPlugin;
+
+impl Plugin for InputPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<InputMap>()
+            .init_resource::<PadSlots>()
+            .add_message::<Hotkey>()
+            .add_systems(
+                PreUpdate,
+                (map::assign_pads, map::map_buttons)
+                    .chain()
+                    .after(InputSystems)
+                    .before(EmulationSystems::SendInput),
+            )
+            .add_systems(Update, (hotkeys::read_hotkeys, hotkeys::run_emulator_hotkeys).chain());
+    }
+}

@@ -1,0 +1,149 @@
+//! Keys and pad buttons to NES buttons.
+
+use bevy::prelude::*;
+use phosphor_emulation::Pads;
+use phosphor_nes::button;
+
+/// Controller port 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Player {
+    One,
+    Two,
+}
+
+impl Player {
+    pub fn port(self) -> usize {
+        match self {
+            Player::One => 0,
+            Player::Two => 1,
+        }
+    }
+}
+
+/// The mapping. Defaults: player 1 on the arrows, X = A, Z = B, Enter =
+/// Start, Right Shift = Select; player 2 on W A S D, G = A, F = B, E =
+/// Start, Q = Select. On a pad, buttons go by position as on the NES pad:
+/// the right face button (East) is A and the bottom one (South) is B; the
+/// d-pad and the left stick steer.
+#[derive(Resource, Debug, Clone)]
+pub struct InputMap {
+    pub keys: Vec<(KeyCode, Player, u8)>,
+    pub pad_buttons: Vec<(GamepadButton, u8)>,
+    /// How far the left stick must lean to press a direction (0-1).
+    pub stick_threshold: f32,
+}
+
+impl Default for InputMap {
+    fn default() -> Self {
+        use KeyCode::*;
+        use Player::*;
+        InputMap {
+            keys: vec![
+                (ArrowUp, One, button::UP),
+                (ArrowDown, One, button::DOWN),
+                (ArrowLeft, One, button::LEFT),
+                (ArrowRight, One, button::RIGHT),
+                (KeyX, One, button::A),
+                (KeyZ, One, button::B),
+                (Enter, One, button::START),
+                (ShiftRight, One, button::SELECT),
+                (KeyW, Two, button::UP),
+                (KeyS, Two, button::DOWN),
+                (KeyA, Two, button::LEFT),
+                (KeyD, Two, button::RIGHT),
+                (KeyG, Two, button::A),
+                (KeyF, Two, button::B),
+                (KeyE, Two, button::START),
+                (KeyQ, Two, button::SELECT),
+            ],
+            pad_buttons: vec![
+                (GamepadButton::East, button::A),
+                (GamepadButton::South, button::B),
+                (GamepadButton::North, button::A),
+                (GamepadButton::West, button::B),
+                (GamepadButton::Start, button::START),
+                (GamepadButton::Select, button::SELECT),
+                (GamepadButton::DPadUp, button::UP),
+                (GamepadButton::DPadDown, button::DOWN),
+                (GamepadButton::DPadLeft, button::LEFT),
+                (GamepadButton::DPadRight, button::RIGHT),
+            ],
+            stick_threshold: 0.5,
+        }
+    }
+}
+
+impl InputMap {
+    /// NES buttons held on `pad`.
+    pub fn pad_buttons(&self, pad: &Gamepad) -> u8 {
+        let mut held = self
+            .pad_buttons
+            .iter()
+            .filter(|(b, _)| pad.pressed(*b))
+            .fold(0, |acc, (_, bit)| acc | bit);
+        let stick = pad.left_stick();
+        let t = self.stick_threshold;
+        if stick.y > t {
+            held |= button::UP;
+        } else if stick.y < -t {
+            held |= button::DOWN;
+        }
+        if stick.x > t {
+            held |= button::RIGHT;
+        } else if stick.x < -t {
+            held |= button::LEFT;
+        }
+        held
+    }
+}
+
+/// Which gamepad plays as which player.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct PadSlots {
+    pub players: [Option<Entity>; 2],
+}
+
+/// Frees the slots of pads that went away and seats new ones, in the order
+/// they appeared.
+pub(crate) fn assign_pads(pads: Query<'_, '_, Entity, With<Gamepad>>, mut slots: ResMut<'_, PadSlots>) {
+    for slot in 0..2 {
+        if let Some(entity) = slots.players[slot]
+            && !pads.contains(entity)
+        {
+            info!("player {}: gamepad disconnected", slot + 1);
+            slots.players[slot] = None;
+        }
+    }
+    let mut new: Vec<Entity> = pads.iter().filter(|e| !slots.players.contains(&Some(*e))).collect();
+    new.sort();
+    for entity in new {
+        if let Some(slot) = slots.players.iter().position(Option::is_none) {
+            info!("player {}: gamepad connected", slot + 1);
+            slots.players[slot] = Some(entity);
+        }
+    }
+}
+
+/// Both controllers' buttons from the keyboard and the seated pads. Up with
+/// down (or left with right) held together is let through: some games use
+/// it, and a player on a keyboard can only do it on purpose.
+pub(crate) fn map_buttons(
+    keys: Res<'_, ButtonInput<KeyCode>>,
+    gamepads: Query<'_, '_, &Gamepad>,
+    map: Res<'_, InputMap>,
+    slots: Res<'_, PadSlots>,
+    mut pads: ResMut<'_, Pads>,
+) {
+    let mut buttons = [0u8; 2];
+    for (key, player, bit) in &map.keys {
+        if keys.pressed(*key) {
+            buttons[player.port()] |= bit;
+        }
+    }
+    for (port, slot) in slots.players.iter().enumerate() {
+        if let Some(pad) = slot.and_then(|e| gamepads.get(e).ok()) {
+            buttons[port] |= map.pad_buttons(pad);
+        }
+    }
+    pads.set_if_neq(Pads { buttons });
+}

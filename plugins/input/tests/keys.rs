@@ -1,0 +1,129 @@
+//! A key press, through the input plugin and the emulation plugin's input
+//! ring, reaches the game as the right controller bits: our demo ROM reads
+//! controller 1 into RAM $0003 (A in bit 7 ... Right in bit 0) and moves
+//! its ship (X at $0000) with it.
+
+use std::time::{Duration, Instant};
+
+use bevy::input::InputPlugin as BevyInputPlugin;
+use bevy::prelude::*;
+use phosphor_emulation::{EmuReply, EmulationPlugin, Emulator, LoadRom, Pads};
+use phosphor_input::InputPlugin;
+use phosphor_nes::button;
+use phosphor_rt::{Command, Config, DebugRequest, Done};
+
+const DEMO: &[u8] = include_bytes!("../../../assets/demo/demo.nes");
+
+#[derive(Resource, Default)]
+struct Replies(Vec<(u64, Vec<u8>)>);
+
+fn collect(mut replies: MessageReader<'_, '_, EmuReply>, mut out: ResMut<'_, Replies>) {
+    for reply in replies.read() {
+        if let Ok(Done::Memory { bytes, .. }) = &reply.result {
+            out.0.push((reply.id, bytes.clone()));
+        }
+    }
+}
+
+fn app() -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, BevyInputPlugin))
+        .add_plugins(EmulationPlugin { config: Config::unprivileged() })
+        .add_plugins(InputPlugin)
+        .init_resource::<Replies>()
+        .add_systems(Update, collect);
+    app.world_mut().write_message(LoadRom { name: "demo".into(), bytes: DEMO.into() });
+    app
+}
+
+/// Reads `len` bytes of the running game's memory from `start`.
+fn peek(app: &mut App, start: u16, len: usize) -> Vec<u8> {
+    let id = app
+        .world_mut()
+        .resource_mut::<Emulator>()
+        .send(Command::Debug(DebugRequest::ReadMemory { start, buf: vec![0; len] }))
+        .expect("queued");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        app.update();
+        if let Some((_, bytes)) = app.world().resource::<Replies>().0.iter().find(|(i, _)| *i == id) {
+            return bytes.clone();
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    panic!("no reply to ReadMemory");
+}
+
+/// A key event as the window would deliver it.
+fn key(app: &mut App, key_code: KeyCode, down: bool) {
+    use bevy::input::keyboard::{Key, KeyboardInput, NativeKey};
+    use bevy::input::ButtonState;
+    app.world_mut().write_message(KeyboardInput {
+        key_code,
+        logical_key: Key::Unidentified(NativeKey::Unidentified),
+        state: if down { ButtonState::Pressed } else { ButtonState::Released },
+        text: None,
+        repeat: false,
+        window: Entity::PLACEHOLDER,
+    });
+}
+
+fn run_for(app: &mut App, time: Duration) {
+    let end = Instant::now() + time;
+    while Instant::now() < end {
+        app.update();
+        std::thread::sleep(Duration::from_millis(4));
+    }
+}
+
+#[test]
+fn arrow_right_reaches_the_game_as_controller_1_right() {
+    let mut app = app();
+    run_for(&mut app, Duration::from_millis(300));
+    let x_before = peek(&mut app, 0x0000, 1)[0];
+    assert_eq!(peek(&mut app, 0x0003, 1)[0], 0, "nothing held yet");
+
+    key(&mut app, KeyCode::ArrowRight, true);
+    key(&mut app, KeyCode::KeyX, true);
+    run_for(&mut app, Duration::from_millis(300));
+    assert_eq!(app.world().resource::<Pads>().buttons, [button::RIGHT | button::A, 0]);
+    // The game's own reading of the pad: Right is bit 0, A bit 7.
+    assert_eq!(peek(&mut app, 0x0003, 1)[0], 0x81);
+    let x_after = peek(&mut app, 0x0000, 1)[0];
+    assert!(x_after > x_before, "the ship moved right: {x_before} -> {x_after}");
+
+    key(&mut app, KeyCode::ArrowRight, false);
+    key(&mut app, KeyCode::KeyX, false);
+    run_for(&mut app, Duration::from_millis(200));
+    assert_eq!(peek(&mut app, 0x0003, 1)[0], 0, "released");
+}
+
+#[test]
+fn player_two_keys_set_controller_2() {
+    let mut app = app();
+    key(&mut app, KeyCode::KeyA, true);
+    key(&mut app, KeyCode::KeyE, true);
+    app.update();
+    app.update();
+    assert_eq!(app.world().resource::<Pads>().buttons, [0, button::LEFT | button::START]);
+}
+
+#[test]
+fn hotkeys_pause_and_resume_the_thread() {
+    let mut app = app();
+    run_for(&mut app, Duration::from_millis(300));
+    key(&mut app, KeyCode::Escape, true);
+    app.update();
+    key(&mut app, KeyCode::Escape, false);
+    app.update();
+    assert!(app.world().resource::<Emulator>().paused());
+    run_for(&mut app, Duration::from_millis(200));
+    let frame = app.world().resource::<phosphor_emulation::Telemetry>().status.frames;
+    run_for(&mut app, Duration::from_millis(200));
+    assert_eq!(app.world().resource::<phosphor_emulation::Telemetry>().status.frames, frame, "no frames while paused");
+    key(&mut app, KeyCode::Escape, true);
+    app.update();
+    assert!(!app.world().resource::<Emulator>().paused());
+    run_for(&mut app, Duration::from_millis(200));
+    assert!(app.world().resource::<phosphor_emulation::Telemetry>().status.frames > frame);
+}
