@@ -1,0 +1,36 @@
+//! The audio plugin: the core's sound on the speakers, soon after it was
+//! made.
+//!
+//! - [`stream`]: [`EmulatorSound`], a kira `Sound` that pops the emulation
+//!   thread's ring in `process()` (no allocation, no lock; linear
+//!   resampling when the device does not run at the core's rate);
+//! - [`output`]: our own kira `AudioManager` with the device buffer chosen
+//!   explicitly (256 frames, 5.3 ms at 48 kHz, then fallbacks), and the
+//!   latency it gets reported once in [`SoundReport`]. With no sound card
+//!   the game runs silent and says so once.
+//!
+//! bevy_kira_audio has no way to play a custom stream, so it is not used
+//! for the emulator's sound.
+
+pub mod output;
+pub mod stream;
+
+pub use output::{SoundOutput, SoundReport, DEVICE_BUFFER_FRAMES};
+pub use stream::{EmulatorSound, StreamHandle};
+
+use bevy::prelude::*;
+
+/// Plays the emulator's sound. `mock` uses kira's mock backend (tests).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AudioPlugin {
+    pub mock: bool,
+}
+
+impl Plugin for AudioPlugin {
+    fn build(&self, app: &mut App) {
+        let mock = self.mock;
+        app.init_resource::<SoundReport>().add_systems(Startup, move |world: &mut World| {
+            output::start(world, mock);
+        });
+    }
+}
