@@ -1,0 +1,268 @@
+//! F5, F7, F12: the quick save slot and screenshots, through the I/O layer
+//! on Bevy's I/O task pool.
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::tasks::{block_on, futures_lite::future, IoTaskPool, Task};
+use phosphor_emulation::{EmuNotice, EmuReply, Emulator, FrameFeed, LoadedGame};
+use phosphor_input::Hotkey;
+use phosphor_io::saves::Slot;
+use phosphor_nes::NtscPalette;
+use phosphor_rt::{Command, CommandError, Done, Snapshot};
+
+use crate::{image, Storage};
+
+/// The slot F5 and F7 use.
+pub const QUICK_SLOT: Slot = Slot::Numbered(0);
+
+/// What a finished task asks for.
+enum Outcome {
+    Notice(EmuNotice),
+    Restore(Snapshot),
+}
+
+#[derive(Resource)]
+struct Session {
+    /// The F5 capture waiting for its reply.
+    capture: Option<u64>,
+    /// Room to give a capture (grows to what the thread says it needs).
+    capture_capacity: usize,
+    tasks: Vec<Task<Outcome>>,
+    palette: NtscPalette,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session { capture: None, capture_capacity: 64 << 10, tasks: Vec::new(), palette: NtscPalette::new() }
+    }
+}
+
+/// Files written so far, for tests and the log.
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub screenshots: Vec<PathBuf>,
+    pub states: u64,
+}
+
+pub(crate) fn build(app: &mut App) {
+    app.init_resource::<Session>()
+        .add_message::<Hotkey>()
+        .init_resource::<Written>()
+        .add_systems(Update, (hotkeys, captured, finish_tasks).chain());
+}
+
+fn hotkeys(
+    mut commands: Commands<'_, '_>,
+    mut hotkeys: MessageReader<'_, '_, Hotkey>,
+    mut session: ResMut<'_, Session>,
+    mut emulator: ResMut<'_, Emulator>,
+    mut frames: ResMut<'_, FrameFeed>,
+    storage: Res<'_, Storage>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+) {
+    for hotkey in hotkeys.read() {
+        match hotkey {
+            Hotkey::SaveState => {
+                if emulator.game().is_none() {
+                    notices.write(EmuNotice::Problem("Nothing to save: no game is running".into()));
+                    continue;
+                }
+                let buffer = Vec::with_capacity(session.capture_capacity);
+                match emulator.send(Command::CaptureState(buffer)) {
+                    Ok(id) => session.capture = Some(id),
+                    Err(err) => {
+                        notices.write(EmuNotice::Problem(format!("Could not save: {err}")));
+                    }
+                }
+            }
+            Hotkey::LoadState => {
+                let Some(game) = emulator.game() else {
+                    notices.write(EmuNotice::Problem("Nothing to load into: no game is running".into()));
+                    continue;
+                };
+                let Some(folders) = storage.folders.clone() else {
+                    notices.write(EmuNotice::Problem("No folder for saves on this system".into()));
+                    continue;
+                };
+                let (rom_hash, storage) = (game.rom_hash, storage.clone());
+                session.tasks.push(IoTaskPool::get().spawn(async move {
+                    let saves = folders.game(rom_hash);
+                    match saves.load_state(&*storage.io, &storage.pool, QUICK_SLOT).await {
+                        Ok(file) => match Snapshot::from_file(&file, rom_hash) {
+                            Ok((snapshot, _)) => Outcome::Restore(snapshot),
+                            Err(err) => Outcome::Notice(EmuNotice::Problem(format!("Quick save not loaded: {err}"))),
+                        },
+                        Err(err) => Outcome::Notice(EmuNotice::Problem(format!("Quick save not loaded: {err}"))),
+                    }
+                }));
+            }
+            Hotkey::Screenshot => {
+                let Some(reader) = frames.reader() else { continue };
+                let frame = reader.output_buffer();
+                if frame.number == 0 {
+                    notices.write(EmuNotice::Problem("No picture to save yet".into()));
+                    continue;
+                }
+                let png = image::frame_png(&session.palette, &frame.pixels[..]).map_err(|e| e.to_string());
+                let suffix = format!("{:06}", frame.number);
+                if let Err(problem) = save_screenshot(&mut session, &storage, emulator.game(), &suffix, png) {
+                    notices.write(problem);
+                }
+            }
+            Hotkey::WindowScreenshot => {
+                commands.spawn(Screenshot::primary_window()).observe(window_captured);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Shift+F12's picture of the window: written like F12's.
+fn window_captured(
+    captured: On<'_, '_, ScreenshotCaptured>,
+    mut session: ResMut<'_, Session>,
+    storage: Res<'_, Storage>,
+    emulator: Res<'_, Emulator>,
+) {
+    let png = image::rgba_image_png(&captured.image);
+    // A problem here is logged: the observer has no notice writer.
+    if let Err(EmuNotice::Problem(problem)) = save_screenshot(&mut session, &storage, emulator.game(), "window", png) {
+        warn!("{problem}");
+    }
+}
+
+/// Writes a screenshot as `screenshots/<game>-<unix time>-<suffix>.png` in
+/// the data folder, on the I/O task pool.
+fn save_screenshot(
+    session: &mut Session,
+    storage: &Storage,
+    game: Option<&LoadedGame>,
+    suffix: &str,
+    png: Result<Vec<u8>, String>,
+) -> Result<(), EmuNotice> {
+    let Some(folders) = storage.folders.clone() else {
+        return Err(EmuNotice::Problem("No folder for screenshots on this system".into()));
+    };
+    let png = png.map_err(|err| EmuNotice::Problem(format!("Screenshot not saved: {err}")))?;
+    let name = game.map_or("phosphor".to_string(), |g| file_stem(&g.name));
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let path = folders.data.join("screenshots").join(format!("{name}-{seconds}-{suffix}.png"));
+    let storage = storage.clone();
+    session.tasks.push(IoTaskPool::get().spawn(async move {
+        Outcome::Notice(match write_durably(&storage, &path, &png).await {
+            Ok(()) => EmuNotice::Info(format!("Screenshot saved: {}", path.display())),
+            Err(err) => EmuNotice::Problem(format!("Screenshot not saved: {err}")),
+        })
+    }));
+    Ok(())
+}
+
+/// The F5 capture's reply: write the state with a thumbnail of the screen.
+fn captured(
+    mut replies: MessageReader<'_, '_, EmuReply>,
+    mut session: ResMut<'_, Session>,
+    mut emulator: ResMut<'_, Emulator>,
+    mut frames: ResMut<'_, FrameFeed>,
+    storage: Res<'_, Storage>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+) {
+    for reply in replies.read() {
+        if session.capture != Some(reply.id) {
+            continue;
+        }
+        session.capture = None;
+        let snapshot = match &reply.result {
+            Ok(Done::StateCaptured(snapshot)) => snapshot.clone(),
+            Err(CommandError::BufferTooSmall { needed, .. }) => {
+                // The thread said how much room a state takes: ask again.
+                session.capture_capacity = *needed;
+                if let Ok(id) = emulator.send(Command::CaptureState(Vec::with_capacity(*needed))) {
+                    session.capture = Some(id);
+                }
+                continue;
+            }
+            Err(err) => {
+                notices.write(EmuNotice::Problem(format!("Could not save: {err}")));
+                continue;
+            }
+            Ok(other) => {
+                warn!("unexpected reply to a capture: {other:?}");
+                continue;
+            }
+        };
+        let thumbnail = frames
+            .reader()
+            .and_then(|r| image::thumbnail_png(&session.palette, &r.output_buffer().pixels[..]).ok())
+            .unwrap_or_default();
+        let file = snapshot.to_file(&thumbnail);
+        let Some(folders) = storage.folders.clone() else {
+            notices.write(EmuNotice::Problem("No folder for saves on this system".into()));
+            continue;
+        };
+        let storage = storage.clone();
+        session.tasks.push(IoTaskPool::get().spawn(async move {
+            let saves = folders.game(snapshot.rom_hash);
+            Outcome::Notice(match saves.save_state(&*storage.io, &storage.pool, QUICK_SLOT, &file).await {
+                Ok(()) => EmuNotice::Info(format!("State saved (frame {})", snapshot.frame)),
+                Err(err) => EmuNotice::Problem(format!("State not saved (the previous one is kept): {err}")),
+            })
+        }));
+    }
+}
+
+fn finish_tasks(
+    mut session: ResMut<'_, Session>,
+    mut emulator: ResMut<'_, Emulator>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+    mut written: ResMut<'_, Written>,
+) {
+    let mut i = 0;
+    while i < session.tasks.len() {
+        let Some(outcome) = block_on(future::poll_once(&mut session.tasks[i])) else {
+            i += 1;
+            continue;
+        };
+        drop(session.tasks.swap_remove(i));
+        match outcome {
+            Outcome::Notice(notice) => {
+                match &notice {
+                    EmuNotice::Info(text) => {
+                        info!("{text}");
+                        if let Some(path) = text.strip_prefix("Screenshot saved: ") {
+                            written.screenshots.push(PathBuf::from(path));
+                        } else {
+                            written.states += 1;
+                        }
+                    }
+                    EmuNotice::Problem(text) => warn!("{text}"),
+                    _ => {}
+                }
+                notices.write(notice);
+            }
+            Outcome::Restore(snapshot) => {
+                let frame = snapshot.frame;
+                match emulator.send(Command::RestoreState(snapshot)) {
+                    Ok(_) => notices.write(EmuNotice::Info(format!("State loaded (frame {frame})"))),
+                    Err(err) => notices.write(EmuNotice::Problem(format!("State not loaded: {err}"))),
+                };
+            }
+        }
+    }
+}
+
+async fn write_durably(storage: &Storage, path: &std::path::Path, bytes: &[u8]) -> Result<(), phosphor_io::IoError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| phosphor_io::IoError::from_os("create folder", Some(dir.to_path_buf()), e))?;
+    }
+    phosphor_io::durable::write_file(&*storage.io, &storage.pool, path, bytes).await
+}
+
+/// A name safe in a file name: letters, digits, `-` and `_`.
+fn file_stem(name: &str) -> String {
+    let stem = std::path::Path::new(name).file_stem().map_or(name.into(), |s| s.to_string_lossy().into_owned());
+    let safe: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if safe.is_empty() { "game".into() } else { safe }
+}
