@@ -4,10 +4,45 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "phosphor", version, about = "Phosphor, a cycle-accurate NES emulator")]
+#[command(
+    name = "phosphor",
+    version,
+    about = "Phosphor, a cycle-accurate NES emulator",
+    long_about = "Phosphor, a cycle-accurate NES emulator. With no command it opens a window and plays ROM \
+                  (our demo when none is given); `headless` and `test-rom` run without a window.",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub play: PlayArgs,
+}
+
+/// The windowed frontend.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The iNES / NES 2.0 file to play (our demo ROM when left out).
+    pub rom: Option<PathBuf>,
+    /// Presentation shader.
+    #[arg(long, value_enum, default_value = "crt")]
+    pub shader: ShaderArg,
+    /// Scale the picture by whole multiples of its 240 lines.
+    #[arg(long)]
+    pub integer_scale: bool,
+    /// Do not ask for real-time priority, a pinned core or locked memory
+    /// for the emulation thread.
+    #[arg(long)]
+    pub normal_priority: bool,
+    /// Open the debugger panel at start (F1 toggles it).
+    #[arg(long)]
+    pub debugger: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShaderArg {
+    Crt,
+    Sharp,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,8 @@
-//! `phosphor`: the NES emulator. For now the headless commands; the windowed
-//! frontend arrives with the Bevy plugins.
+//! `phosphor`: the NES emulator. With no command, the windowed frontend
+//! (the Bevy app assembled in `app.rs`); `headless` and `test-rom` run
+//! without a window.
 
+mod app;
 mod cli;
 mod files;
 mod headless;
@@ -25,9 +27,10 @@ fn main() -> ExitCode {
         eprintln!("phosphor: internal error: {info}");
     }));
     let result = std::panic::catch_unwind(|| match args.command {
-        cli::Command::Headless(opts) if opts.realtime => realtime::run(&opts),
-        cli::Command::Headless(opts) => headless::run(&opts),
-        cli::Command::TestRom(opts) => test_rom::run(&opts),
+        None => app::run(&args.play),
+        Some(cli::Command::Headless(opts)) if opts.realtime => realtime::run(&opts),
+        Some(cli::Command::Headless(opts)) => headless::run(&opts),
+        Some(cli::Command::TestRom(opts)) => test_rom::run(&opts),
     });
     result.unwrap_or(ExitCode::from(70))
 }
