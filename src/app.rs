@@ -41,7 +41,7 @@ pub fn run(args: &PlayArgs) -> ExitCode {
         phosphor_input::InputPlugin,
         phosphor_video::VideoPlugin::default(),
         phosphor_audio::AudioPlugin::default(),
-        phosphor_debugger::DebuggerPlugin,
+        phosphor_debugger::DebuggerPlugin::default(),
         phosphor_storage::StoragePlugin,
     ))
     .insert_resource(phosphor_video::VideoSettings {

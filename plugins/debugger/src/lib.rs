@@ -19,18 +19,24 @@ use bevy::prelude::*;
 use bevy_egui::{EguiPlugin, EguiPrimaryContextPass};
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct DebuggerPlugin;
+pub struct DebuggerPlugin {
+    /// Keep the panel's state and requests but draw nothing (no egui):
+    /// for headless apps and tests.
+    pub headless: bool,
+}
 
 impl Plugin for DebuggerPlugin {
     fn build(&self, app: &mut App) {
-        if !app.is_plugin_added::<EguiPlugin>() {
-            app.add_plugins(EguiPlugin::default());
+        if !self.headless {
+            if !app.is_plugin_added::<EguiPlugin>() {
+                app.add_plugins(EguiPlugin::default());
+            }
+            app.add_systems(EguiPrimaryContextPass, (panel::draw, overlay::draw));
         }
         app.init_resource::<DebuggerPanel>()
             .init_resource::<overlay::Notices>()
             // Read here; sent by the input plugin (registering twice is harmless).
             .add_message::<phosphor_input::Hotkey>()
-            .add_systems(Update, (panel::toggle, panel::request_memory, panel::receive_memory, overlay::collect))
-            .add_systems(EguiPrimaryContextPass, (panel::draw, overlay::draw));
+            .add_systems(Update, (panel::toggle, panel::request_memory, panel::receive_memory, overlay::collect));
     }
 }

@@ -19,7 +19,7 @@ const REFRESH_SECONDS: f64 = 0.1;
 pub struct DebuggerPanel {
     pub open: bool,
     /// The last memory window: its start and bytes.
-    memory: Option<(u16, Vec<u8>)>,
+    pub memory: Option<(u16, Vec<u8>)>,
     pending: Option<u64>,
     requested_at: f64,
 }

@@ -101,6 +101,7 @@ fn hotkeys(
             }
             Hotkey::Screenshot => {
                 let Some(reader) = frames.reader() else { continue };
+                reader.update();
                 let frame = reader.output_buffer();
                 if frame.number == 0 {
                     notices.write(EmuNotice::Problem("No picture to save yet".into()));
@@ -195,7 +196,10 @@ fn captured(
         };
         let thumbnail = frames
             .reader()
-            .and_then(|r| image::thumbnail_png(&session.palette, &r.output_buffer().pixels[..]).ok())
+            .and_then(|r| {
+                r.update();
+                image::thumbnail_png(&session.palette, &r.output_buffer().pixels[..]).ok()
+            })
             .unwrap_or_default();
         let file = snapshot.to_file(&thumbnail);
         let Some(folders) = storage.folders.clone() else {

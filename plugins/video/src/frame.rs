@@ -51,9 +51,8 @@ pub(crate) fn upload_frame(
     mut images: ResMut<'_, Assets<Image>>,
 ) {
     let (Some(reader), Some(mut screen)) = (feed.reader(), screen) else { return };
-    if !reader.update() {
-        return;
-    }
+    // Others may move the reader on too (a screenshot): go by frame number.
+    reader.update();
     let frame = reader.output_buffer();
     if frame.number == 0 || frame.number == screen.frame {
         return;
