@@ -58,7 +58,8 @@ pub fn run(args: &PlayArgs) -> ExitCode {
         if let Some(problem) = &problem {
             notices.write(phosphor_emulation::EmuNotice::Problem(problem.clone()));
         }
-    });
+    })
+    .add_systems(Update, demo_when_nothing_runs.after(phosphor_emulation::EmulationSystems::Load));
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
@@ -106,4 +107,18 @@ fn resource_dir(name: &str) -> PathBuf {
     }
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
     if source.is_dir() { source } else { PathBuf::from(name) }
+}
+
+/// A ROM that is refused with no game running (the one named on the
+/// command line was not a usable ROM) leaves the demo playing, not a black
+/// window; the notice saying why is on screen.
+fn demo_when_nothing_runs(
+    mut notices: MessageReader<'_, '_, phosphor_emulation::EmuNotice>,
+    emulator: Res<'_, phosphor_emulation::Emulator>,
+    mut load: MessageWriter<'_, phosphor_emulation::LoadRom>,
+) {
+    let refused = notices.read().any(|n| matches!(n, phosphor_emulation::EmuNotice::RomRefused { .. }));
+    if refused && emulator.game().is_none() {
+        load.write(phosphor_emulation::LoadRom { name: DEMO_NAME.into(), bytes: Arc::from(DEMO_ROM) });
+    }
 }
