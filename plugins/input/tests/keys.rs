@@ -127,3 +127,29 @@ fn hotkeys_pause_and_resume_the_thread() {
     run_for(&mut app, Duration::from_millis(200));
     assert!(app.world().resource::<phosphor_emulation::Telemetry>().status.frames > frame);
 }
+
+#[test]
+fn pads_seat_in_connection_order_and_hot_plugging_takes_the_free_slot() {
+    let mut app = app();
+    let first = app.world_mut().spawn(Gamepad::default()).id();
+    app.update();
+    let second = app.world_mut().spawn(Gamepad::default()).id();
+    app.update();
+    assert_eq!(app.world().resource::<phosphor_input::PadSlots>().players, [Some(first), Some(second)]);
+
+    // Right face button is A, bottom is B; the left stick steers.
+    app.world_mut().get_mut::<Gamepad>(first).unwrap().digital_mut().press(GamepadButton::East);
+    let mut pad2 = app.world_mut().get_mut::<Gamepad>(second).unwrap();
+    pad2.digital_mut().press(GamepadButton::South);
+    pad2.analog_mut().set(GamepadAxis::LeftStickX, -0.9);
+    app.update();
+    assert_eq!(app.world().resource::<Pads>().buttons, [button::A, button::B | button::LEFT]);
+
+    // Player 1's pad goes; a new one takes its place, player 2 keeps theirs.
+    app.world_mut().despawn(first);
+    app.update();
+    assert_eq!(app.world().resource::<phosphor_input::PadSlots>().players, [None, Some(second)]);
+    let third = app.world_mut().spawn(Gamepad::default()).id();
+    app.update();
+    assert_eq!(app.world().resource::<phosphor_input::PadSlots>().players, [Some(third), Some(second)]);
+}
