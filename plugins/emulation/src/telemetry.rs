@@ -17,7 +17,8 @@ pub struct Telemetry {
     pub audio: AudioStats,
     /// The last [`HISTORY`] frames, oldest first.
     pub records: VecDeque<FrameRecord>,
-    /// The last panic's message, until a game is loaded again.
+    /// The last panic's message (the thread may have recovered since:
+    /// see `status.state`).
     pub last_fault: Option<String>,
     /// Where the last breakpoint stopped.
     pub breakpoint: Option<Registers>,

@@ -20,8 +20,12 @@ pub const QUICK_SLOT: Slot = Slot::Numbered(0);
 
 /// What a finished task asks for.
 enum Outcome {
+    /// A problem to tell the player.
     Notice(EmuNotice),
     Restore(Snapshot),
+    ScreenshotWritten(PathBuf),
+    /// The quick slot was written; the state's frame.
+    StateWritten(u64),
 }
 
 #[derive(Resource)]
@@ -153,10 +157,10 @@ fn save_screenshot(
     let path = folders.data.join("screenshots").join(format!("{name}-{seconds}-{suffix}.png"));
     let storage = storage.clone();
     session.tasks.push(IoTaskPool::get().spawn(async move {
-        Outcome::Notice(match write_durably(&storage, &path, &png).await {
-            Ok(()) => EmuNotice::Info(format!("Screenshot saved: {}", path.display())),
-            Err(err) => EmuNotice::Problem(format!("Screenshot not saved: {err}")),
-        })
+        match write_durably(&storage, &path, &png).await {
+            Ok(()) => Outcome::ScreenshotWritten(path),
+            Err(err) => Outcome::Notice(EmuNotice::Problem(format!("Screenshot not saved: {err}"))),
+        }
     }));
     Ok(())
 }
@@ -209,10 +213,10 @@ fn captured(
         let storage = storage.clone();
         session.tasks.push(IoTaskPool::get().spawn(async move {
             let saves = folders.game(snapshot.rom_hash);
-            Outcome::Notice(match saves.save_state(&*storage.io, &storage.pool, QUICK_SLOT, &file).await {
-                Ok(()) => EmuNotice::Info(format!("State saved (frame {})", snapshot.frame)),
-                Err(err) => EmuNotice::Problem(format!("State not saved (the previous one is kept): {err}")),
-            })
+            match saves.save_state(&*storage.io, &storage.pool, QUICK_SLOT, &file).await {
+                Ok(()) => Outcome::StateWritten(snapshot.frame),
+                Err(err) => Outcome::Notice(EmuNotice::Problem(format!("State not saved (the previous one is kept): {err}"))),
+            }
         }));
     }
 }
@@ -232,19 +236,20 @@ fn finish_tasks(
         drop(session.tasks.swap_remove(i));
         match outcome {
             Outcome::Notice(notice) => {
-                match &notice {
-                    EmuNotice::Info(text) => {
-                        info!("{text}");
-                        if let Some(path) = text.strip_prefix("Screenshot saved: ") {
-                            written.screenshots.push(PathBuf::from(path));
-                        } else {
-                            written.states += 1;
-                        }
-                    }
-                    EmuNotice::Problem(text) => warn!("{text}"),
-                    _ => {}
+                if let EmuNotice::Problem(text) = &notice {
+                    warn!("{text}");
                 }
                 notices.write(notice);
+            }
+            Outcome::ScreenshotWritten(path) => {
+                info!("screenshot saved: {}", path.display());
+                notices.write(EmuNotice::Info(format!("Screenshot saved: {}", path.display())));
+                written.screenshots.push(path);
+            }
+            Outcome::StateWritten(frame) => {
+                info!("quick slot saved at frame {frame}");
+                notices.write(EmuNotice::Info(format!("State saved (frame {frame})")));
+                written.states += 1;
             }
             Outcome::Restore(snapshot) => {
                 let frame = snapshot.frame;
