@@ -834,18 +834,15 @@ orb_start_dy: .byte 1, <-1, 1, <-2, 2, 1
 
 ; NTSC periods (CPU clock / (16 f) - 1) for C3 (index 1) up to C6 (37).
 ; The triangle sounds an octave below the pulses for the same period.
-periods_lo:
-    .byte 0
-    .byte <$356, <$326, <$2F9, <$2CE, <$2A6, <$280, <$25C, <$23A, <$21A, <$1FB, <$1DF, <$1C4
-    .byte <$1AB, <$193, <$17C, <$167, <$152, <$13F, <$12D, <$11C, <$10C, <$0FD, <$0EF, <$0E1
-    .byte <$0D5, <$0C9, <$0BD, <$0B3, <$0A9, <$09F, <$096, <$08E, <$086, <$07E, <$077, <$070
-    .byte <$06A
-periods_hi:
-    .byte 0
-    .byte >$356, >$326, >$2F9, >$2CE, >$2A6, >$280, >$25C, >$23A, >$21A, >$1FB, >$1DF, >$1C4
-    .byte >$1AB, >$193, >$17C, >$167, >$152, >$13F, >$12D, >$11C, >$10C, >$0FD, >$0EF, >$0E1
-    .byte >$0D5, >$0C9, >$0BD, >$0B3, >$0A9, >$09F, >$096, >$08E, >$086, >$07E, >$077, >$070
-    .byte >$06A
+.linecont +
+.define PERIODS 0, \
+    $356, $326, $2F9, $2CE, $2A6, $280, $25C, $23A, $21A, $1FB, $1DF, $1C4, \
+    $1AB, $193, $17C, $167, $152, $13F, $12D, $11C, $10C, $0FD, $0EF, $0E1, \
+    $0D5, $0C9, $0BD, $0B3, $0A9, $09F, $096, $08E, $086, $07E, $077, $070, \
+    $06A
+.linecont -
+periods_lo: .lobytes PERIODS
+periods_hi: .hibytes PERIODS
 
 ; Note names as period indices.
 C4 = 13

@@ -99,14 +99,13 @@ fn open_device(ring: AudioOutput, rate: u32, ring_ms: f64) -> (Option<SoundOutpu
             ..default()
         };
         match AudioManager::<CpalBackend>::new(settings) {
-            Ok(manager) => {
+            Ok(mut manager) => {
                 let device_rate = config.as_ref().map_or(rate, |c| c.sample_rate);
                 let device_buffer = match config.as_ref().map(|c| c.buffer_size) {
                     Some(cpal::BufferSize::Fixed(frames)) => Some(frames),
                     _ => None,
                 };
                 let buffer_ms = device_buffer.map_or(10.0, |f| f64::from(f) * 1000.0 / f64::from(device_rate));
-                let mut manager = manager;
                 let (sound, stream) = EmulatorSound::new(ring);
                 if let Err(err) = manager.play(sound) {
                     let report = SoundReport { silent: Some(format!("could not play: {err}")), ..default() };
