@@ -39,6 +39,38 @@ pub async fn stat(io: &dyn IoBackend, path: &Path) -> Result<Metadata, IoError> 
     }
 }
 
+/// Makes a folder and any missing parents, through the backend. A folder
+/// that is already there is fine; a file in its place is an error.
+pub async fn create_dir_all(io: &dyn IoBackend, path: &Path) -> Result<(), IoError> {
+    // Walk up to the first folder that exists, then make the rest down.
+    let mut missing = Vec::new();
+    let mut at = path;
+    loop {
+        match stat(io, at).await {
+            Ok(meta) if meta.is_dir => break,
+            Ok(_) => {
+                let not_dir = std::io::Error::from_raw_os_error(libc::ENOTDIR);
+                return Err(IoError::from_os("create folder", Some(at.to_path_buf()), not_dir));
+            }
+            Err(IoError::NotFound { .. }) => missing.push(at.to_path_buf()),
+            Err(e) => return Err(e),
+        }
+        match at.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => at = parent,
+            _ => break,
+        }
+    }
+    for dir in missing.into_iter().rev() {
+        match run(io, Op::CreateDir { path: dir }).await.0 {
+            Ok(_) => {}
+            // Made by someone else meanwhile.
+            Err(IoError::Os { source, .. }) if source.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Reads a whole file. A file that shrinks while it is read is a short
 /// read, not a crash.
 pub async fn read_file(io: &dyn IoBackend, pool: &BufferPool, path: &Path) -> Result<Vec<u8>, IoError> {

@@ -33,6 +33,8 @@ pub enum Op {
     Remove { path: PathBuf },
     Stat { path: PathBuf },
     Close { file: FileId },
+    /// Makes one folder (its parent must exist).
+    CreateDir { path: PathBuf },
 }
 
 impl Op {
@@ -46,13 +48,16 @@ impl Op {
             Op::Remove { .. } => "remove",
             Op::Stat { .. } => "stat",
             Op::Close { .. } => "close",
+            Op::CreateDir { .. } => "create folder",
         }
     }
 
     /// The path an error should name, where the operation has one.
     pub fn path(&self) -> Option<PathBuf> {
         match self {
-            Op::Open { path, .. } | Op::Remove { path } | Op::Stat { path } => Some(path.clone()),
+            Op::Open { path, .. } | Op::Remove { path } | Op::Stat { path } | Op::CreateDir { path } => {
+                Some(path.clone())
+            }
             Op::Rename { to, .. } => Some(to.clone()),
             _ => None,
         }
@@ -87,6 +92,7 @@ pub enum Outcome {
     Removed,
     Stat(Metadata),
     Closed,
+    Created,
 }
 
 /// Why an operation failed, in words a player can be shown.

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 use phosphor_nes::state::{StateError, StateHeader};
 
 use crate::backend::IoBackend;
-use crate::durable::{read_file, stat, write_file};
+use crate::durable::{create_dir_all, read_file, stat, write_file};
 use crate::op::IoError;
 use crate::pool::BufferPool;
 
@@ -116,13 +116,13 @@ impl GameSaves {
         self.dir.join(slot.file_name())
     }
 
-    fn ensure_dir(&self) -> Result<(), IoError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| IoError::from_os("create folder", Some(self.dir.clone()), e))
+    async fn ensure_dir(&self, io: &dyn IoBackend) -> Result<(), IoError> {
+        create_dir_all(io, &self.dir).await
     }
 
     /// Records the ROM's name beside its saves (once).
     pub async fn remember_name(&self, io: &dyn IoBackend, pool: &BufferPool, name: &str) -> Result<(), IoError> {
-        self.ensure_dir()?;
+        self.ensure_dir(io).await?;
         let path = self.dir.join("game.txt");
         if read_file(io, pool, &path).await.ok().as_deref() == Some(name.as_bytes()) {
             return Ok(());
@@ -131,7 +131,7 @@ impl GameSaves {
     }
 
     pub async fn save_battery(&self, io: &dyn IoBackend, pool: &BufferPool, ram: &[u8]) -> Result<(), IoError> {
-        self.ensure_dir()?;
+        self.ensure_dir(io).await?;
         write_file(io, pool, &self.battery_path(), ram).await
     }
 
@@ -146,7 +146,7 @@ impl GameSaves {
 
     /// Writes a save-state file (header with thumbnail, and body) to a slot.
     pub async fn save_state(&self, io: &dyn IoBackend, pool: &BufferPool, slot: Slot, file: &[u8]) -> Result<(), IoError> {
-        self.ensure_dir()?;
+        self.ensure_dir(io).await?;
         write_file(io, pool, &self.slot_path(slot), file).await
     }
 

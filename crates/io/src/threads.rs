@@ -120,6 +120,9 @@ fn perform(shared: &Shared, op: Op) -> Completion {
             });
             Completion { result, buf: None }
         }
+        Op::CreateDir { path: p } => {
+            Completion { result: std::fs::create_dir(p).map_err(os).map(|()| Outcome::Created), buf: None }
+        }
         Op::Close { file: id } => {
             let removed = shared.files.lock().unwrap_or_else(|e| e.into_inner()).remove(&id.0);
             Completion { result: removed.map(|_| Outcome::Closed).ok_or(IoError::BadFile), buf: None }

@@ -295,6 +295,12 @@ impl IoThread {
                 entry
             }
             Op::Close { file } => opcode::Close::new(fd(file)).build(),
+            Op::CreateDir { path } => {
+                let c = c_path(&path);
+                let entry = opcode::MkDirAt::new(cwd, c.as_ptr()).mode(0o755).build();
+                pending._paths[0] = Some(c);
+                entry
+            }
         };
         self.pending.insert(id, pending);
         self.queue(entry.user_data(id));
@@ -345,6 +351,7 @@ fn finish(p: Pending, res: i32) {
             "fsync" => Outcome::Synced,
             "rename" => Outcome::Renamed,
             "remove" => Outcome::Removed,
+            "create folder" => Outcome::Created,
             "stat" => {
                 let stx = statx.expect("a stat keeps its statx buffer");
                 let modified = SystemTime::UNIX_EPOCH

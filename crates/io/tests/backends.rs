@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use phosphor_io::durable::{read_file, write_file};
+use phosphor_io::durable::{create_dir_all, read_file, write_file};
 use phosphor_io::fault::{Faults, FaultyBackend};
 use phosphor_io::{block_on, BufferPool, IoBackend, IoError, Op, OpenMode, Outcome, ThreadBackend};
 
@@ -82,6 +82,24 @@ fn every_operation_round_trips_and_hands_its_buffer_back() {
         assert!(!moved.exists());
         assert_eq!(io.in_flight(), 0);
         assert_eq!(pool.stats().in_use_bytes, 0, "{name}: every buffer is back");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn folders_are_made_through_the_backend() {
+    for (name, io) in backends() {
+        let io = &*io;
+        let dir = temp_dir(&format!("mkdir-{name}"));
+        let deep = dir.join("games/0123/thumbs");
+        block_on(create_dir_all(io, &deep)).unwrap();
+        assert!(deep.is_dir(), "{name}: every missing level made");
+        block_on(create_dir_all(io, &deep)).expect("a folder already there is fine");
+        let error = done(io, Op::CreateDir { path: deep.clone() }).0.unwrap_err();
+        assert!(error.to_string().contains("thumbs"), "{name}: one CreateDir over a folder names it: {error}");
+        std::fs::write(dir.join("file"), b"x").unwrap();
+        let error = block_on(create_dir_all(io, &dir.join("file/below"))).unwrap_err();
+        assert!(error.to_string().contains("file"), "{name}: a file in the way is an error naming it: {error}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
