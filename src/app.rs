@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use bevy::prelude::*;
 use bevy::window::PresentMode;
@@ -18,11 +17,12 @@ pub const DEMO_NAME: &str = "Phosphor demo";
 const WINDOW_SIZE: (u32, u32) = (878, 720);
 
 pub fn run(args: &PlayArgs) -> ExitCode {
-    let (name, rom, problem) = first_game(args.rom.as_deref());
+    let first = args.rom.clone();
     let config = if args.normal_priority { phosphor_rt::Config::unprivileged() } else { phosphor_rt::Config::default() };
 
     let mut app = App::new();
     phosphor_video::register_shader_source(&mut app, &resource_dir("shaders"));
+    phosphor_storage::register_sources(&mut app, &phosphor_storage::Storage::for_user());
     app.add_plugins(
         DefaultPlugins
             .set(WindowPlugin {
@@ -53,39 +53,23 @@ pub fn run(args: &PlayArgs) -> ExitCode {
         ..default()
     })
     .insert_resource(phosphor_debugger::DebuggerPanel::shown(args.debugger))
-    .add_systems(Startup, move |mut load: MessageWriter<'_, phosphor_emulation::LoadRom>, mut notices: MessageWriter<'_, phosphor_emulation::EmuNotice>| {
-        load.write(phosphor_emulation::LoadRom { name: name.clone(), bytes: rom.clone() });
-        if let Some(problem) = &problem {
-            notices.write(phosphor_emulation::EmuNotice::Problem(problem.clone()));
+    .add_systems(Startup, move |mut open: MessageWriter<'_, phosphor_storage::OpenRom>, mut load: MessageWriter<'_, phosphor_emulation::LoadRom>| {
+        // A ROM named on the command line goes through the I/O layer's
+        // asset source (battery RAM included); if it cannot be played the
+        // demo starts instead and the reason is on screen.
+        match &first {
+            Some(path) => {
+                open.write(phosphor_storage::OpenRom { path: path.clone() });
+            }
+            None => {
+                load.write(phosphor_emulation::LoadRom::new(DEMO_NAME, DEMO_ROM));
+            }
         }
     })
     .add_systems(Update, demo_when_nothing_runs.after(phosphor_emulation::EmulationSystems::Load));
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
-    }
-}
-
-/// The ROM to start with: the one named (read through the I/O layer), or
-/// the demo, also when the named one cannot be read (with the reason).
-fn first_game(path: Option<&Path>) -> (String, Arc<[u8]>, Option<String>) {
-    let demo = || (DEMO_NAME.to_string(), Arc::from(DEMO_ROM), None);
-    let Some(path) = path else { return demo() };
-    let io = phosphor_io::start();
-    let pool = phosphor_io::BufferPool::new(8 << 20);
-    let read = phosphor_io::block_on(phosphor_io::durable::read_file(&*io, &pool, path));
-    io.shutdown();
-    match read {
-        Ok(bytes) => {
-            let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-            (name, Arc::from(bytes), None)
-        }
-        Err(err) => {
-            let problem = format!("{} was not loaded: {err}; playing the demo", path.display());
-            eprintln!("phosphor: {problem}");
-            let (name, rom, _) = demo();
-            (name, rom, Some(problem))
-        }
     }
 }
 
@@ -119,6 +103,6 @@ fn demo_when_nothing_runs(
 ) {
     let refused = notices.read().any(|n| matches!(n, phosphor_emulation::EmuNotice::RomRefused { .. }));
     if refused && emulator.game().is_none() {
-        load.write(phosphor_emulation::LoadRom { name: DEMO_NAME.into(), bytes: Arc::from(DEMO_ROM) });
+        load.write(phosphor_emulation::LoadRom::new(DEMO_NAME, DEMO_ROM));
     }
 }

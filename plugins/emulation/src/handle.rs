@@ -4,6 +4,7 @@
 use bevy::app::AppExit;
 use bevy::platform::cell::SyncCell;
 use bevy::prelude::*;
+use phosphor_nes::{Cartridge, RamInit};
 use phosphor_rt::{AudioOutput, Command, CommandId, Config, Event, FrameReader, Game, InputSender, Runtime};
 
 use crate::telemetry::Telemetry;
@@ -196,8 +197,12 @@ pub(crate) fn load_roms(
     mut notices: MessageWriter<'_, EmuNotice>,
 ) {
     for request in requests.read() {
-        let game = match Game::from_ines(&request.bytes) {
-            Ok(game) => game,
+        let cartridge = match request.cartridge.clone() {
+            Some(cartridge) => Ok(*cartridge),
+            None => Cartridge::from_ines(&request.bytes),
+        };
+        let game = match cartridge {
+            Ok(cartridge) => Game::new(cartridge, RamInit::Zeros),
             Err(err) => {
                 warn!("{}: not loaded: {err}", request.name);
                 notices.write(EmuNotice::RomRefused { name: request.name.clone(), reason: err.to_string() });
@@ -271,12 +276,38 @@ pub(crate) fn receive(
     }
 }
 
-/// Stops the thread when the app exits (the runtime joins it on drop; the
-/// game comes back and is freed here, not on the thread).
-pub(crate) fn stop_on_exit(mut exits: MessageReader<'_, '_, AppExit>, mut emulator: ResMut<'_, Emulator>) {
-    if exits.read().next().is_some()
-        && let Some(runtime) = emulator.runtime.take()
-    {
-        drop(SyncCell::to_inner(runtime).shutdown());
+/// The last game as the thread left it when the app exited: what the
+/// storage plugin writes on the way out (battery RAM, the autosave).
+#[derive(Resource, Debug, Clone)]
+pub struct Stopped {
+    pub game: LoadedGame,
+    /// The cartridge's battery RAM, if it has a battery.
+    pub battery: Option<Vec<u8>>,
+    /// A capture of the whole machine ([`phosphor_rt::Snapshot`]'s body).
+    pub state: phosphor_rt::Snapshot,
+}
+
+/// Stops the thread when the app exits (the runtime joins it; the game
+/// comes back and is freed here, not on the thread) and keeps what must be
+/// saved from it in [`Stopped`].
+pub(crate) fn stop_on_exit(
+    mut commands: Commands<'_, '_>,
+    mut exits: MessageReader<'_, '_, AppExit>,
+    mut emulator: ResMut<'_, Emulator>,
+) {
+    if exits.read().next().is_none() {
+        return;
     }
+    let Some(runtime) = emulator.runtime.take() else { return };
+    let Some(game) = SyncCell::to_inner(runtime).shutdown() else { return };
+    let Some(loaded) = emulator.game.clone() else { return };
+    let mut nes = game.into_nes();
+    if nes.cartridge().rom_hash() != loaded.rom_hash {
+        return;
+    }
+    let battery = nes.cartridge().battery_ram().map(<[u8]>::to_vec);
+    let mut body = Vec::with_capacity(nes.state_len());
+    nes.capture(&mut body);
+    let state = phosphor_rt::Snapshot { rom_hash: loaded.rom_hash, frame: nes.frame_count(), body };
+    commands.insert_resource(Stopped { game: loaded, battery, state });
 }

@@ -8,7 +8,10 @@
 //! - [`FrameFeed`] (resource): the reading end of the frame triple buffer;
 //! - [`SoundFeed`] (resource): the sound ring's output, for whoever plays it;
 //! - [`Telemetry`] (resource): the thread's latest status and recent frames;
-//! - [`LoadRom`] (message in): build a game from iNES bytes and start it;
+//! - [`LoadRom`] (message in): build a game from iNES bytes (or a
+//!   cartridge already parsed, with its battery RAM) and start it;
+//! - [`Stopped`] (resource, at exit): the last game's battery RAM and
+//!   state as the thread left them, for the storage plugin to write;
 //! - [`EmuReply`], [`EmuNotice`] (messages out): command replies, and
 //!   things to tell the player (a game started, a ROM refused, a fault).
 //!
@@ -17,7 +20,7 @@
 mod handle;
 mod telemetry;
 
-pub use handle::{Emulator, FrameFeed, LoadedGame, SendError, SoundFeed};
+pub use handle::{Emulator, FrameFeed, LoadedGame, SendError, SoundFeed, Stopped};
 pub use telemetry::{Telemetry, HISTORY};
 
 use bevy::prelude::*;
@@ -38,6 +41,8 @@ pub enum EmulationSystems {
     Receive,
     /// Handles [`LoadRom`] (Update).
     Load,
+    /// Stops the thread on `AppExit` and fills [`Stopped`] (Last).
+    Stop,
 }
 
 /// The buttons held on controllers 1 and 2 (bits of `phosphor_nes::button`).
@@ -52,6 +57,16 @@ pub struct LoadRom {
     /// What the player knows it as (file name or title).
     pub name: String,
     pub bytes: std::sync::Arc<[u8]>,
+    /// The cartridge already parsed from `bytes` (with its battery RAM
+    /// loaded), or `None` to parse it here.
+    pub cartridge: Option<Box<phosphor_nes::Cartridge>>,
+}
+
+impl LoadRom {
+    /// A ROM to parse here, with no saved battery RAM.
+    pub fn new(name: impl Into<String>, bytes: impl Into<std::sync::Arc<[u8]>>) -> Self {
+        LoadRom { name: name.into(), bytes: bytes.into(), cartridge: None }
+    }
 }
 
 /// A reply from the emulation thread, for the system that sent the command
@@ -108,6 +123,6 @@ impl Plugin for EmulationPlugin {
             .add_systems(PreUpdate, handle::send_input.in_set(EmulationSystems::SendInput))
             .add_systems(PreUpdate, handle::receive.in_set(EmulationSystems::Receive))
             .add_systems(Update, handle::load_roms.in_set(EmulationSystems::Load))
-            .add_systems(Last, handle::stop_on_exit);
+            .add_systems(Last, handle::stop_on_exit.in_set(EmulationSystems::Stop));
     }
 }

@@ -32,7 +32,7 @@ fn app() -> App {
         .add_plugins(InputPlugin)
         .init_resource::<Replies>()
         .add_systems(Update, collect);
-    app.world_mut().write_message(LoadRom { name: "demo".into(), bytes: DEMO.into() });
+    app.world_mut().write_message(LoadRom::new("demo", DEMO));
     app
 }
 

@@ -4,15 +4,29 @@
 //!
 //! - [`Storage`] (resource): the I/O backend, its buffer pool, the user's
 //!   folders;
+//! - [`assets`]: the `rom://` and `saves://` asset sources over the I/O
+//!   layer (call [`register_sources`] before `DefaultPlugins`), and the
+//!   loaders for ROMs ([`Rom`]: a cartridge with its battery RAM) and save
+//!   states ([`SaveState`]: validated);
+//! - [`open`]: [`OpenRom`] loads a ROM file through them and starts it, or
+//!   says in words why not;
+//! - [`battery`]: battery RAM saved shortly after the game writes it,
+//!   before another game replaces it, and on exit, when the running game
+//!   is also written to its autosave slot;
 //! - [`session`]: F5 saves the running game to the quick slot (slot 0)
 //!   with a thumbnail, F7 loads it back (checked to be this game's, from
-//!   this version), F12 writes a PNG of the screen; battery RAM is saved
-//!   shortly after the game writes it and when the program exits. Every
-//!   outcome becomes a notice in words.
+//!   this version), F12 writes a PNG of the screen. Every outcome becomes
+//!   a notice in words.
 
+pub mod assets;
+pub mod battery;
 pub mod image;
+pub mod open;
 pub mod session;
 
+pub use assets::{register_sources, Rom, RomLoader, SaveState, SaveStateLoader, ROM_SOURCE, SAVES_SOURCE};
+pub use battery::BatterySaves;
+pub use open::{OpenRom, Opening};
 pub use session::QUICK_SLOT;
 
 use std::sync::Arc;
@@ -56,5 +70,16 @@ impl Plugin for StoragePlugin {
             app.insert_resource(Storage::for_user());
         }
         session::build(app);
+        battery::build(app);
+        // Loading files as assets needs the asset plugin (a headless app
+        // may run without one).
+        if app.world().contains_resource::<AssetServer>() {
+            let storage = app.world().resource::<Storage>().clone();
+            app.init_asset::<Rom>()
+                .init_asset::<SaveState>()
+                .register_asset_loader(RomLoader::new(storage))
+                .register_asset_loader(SaveStateLoader);
+            open::build(app);
+        }
     }
 }

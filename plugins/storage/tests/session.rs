@@ -54,7 +54,7 @@ fn screenshot_save_and_load_the_quick_slot() {
         .add_plugins(StoragePlugin)
         .init_resource::<Said>()
         .add_systems(Last, listen);
-    app.world_mut().write_message(LoadRom { name: "demo.nes".into(), bytes: DEMO.into() });
+    app.world_mut().write_message(LoadRom::new("demo.nes", DEMO));
     run_until(&mut app, "the game to run", |app| app.world().resource::<Telemetry>().status.frames > 30);
     let rom_hash = app.world().resource::<Emulator>().game().unwrap().rom_hash;
 
