@@ -4,6 +4,7 @@
 //! ```text
 //! <data>/games/<rom hash, 16 hex digits>/
 //!     game.txt          the ROM's name, for people browsing the folder
+//!     source.txt        where the ROM file was opened from (to reopen it)
 //!     battery.sav       battery-backed RAM
 //!     slot0.state ... slot9.state, auto.state
 //! ```
@@ -58,10 +59,61 @@ impl Folders {
         self.config.join("settings.toml")
     }
 
+    /// Games that have a folder of saves, most recently saved first, each
+    /// with its autosave (thumbnail and frame) where it has one. A folder
+    /// that is not a game's (no hash name) is skipped; listing the folder
+    /// uses `std::fs` (the backend has no directory listing).
+    pub async fn recent(&self, io: &dyn IoBackend, pool: &BufferPool) -> Vec<RecentGame> {
+        let Ok(entries) = std::fs::read_dir(self.data.join("games")) else { return Vec::new() };
+        let mut games = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            let Some(rom_hash) = entry.file_name().to_str().and_then(|n| u64::from_str_radix(n, 16).ok()) else { continue };
+            let saves = self.game(rom_hash);
+            let text = |name: &'static str| {
+                let path = saves.dir.join(name);
+                async move { read_file(io, pool, &path).await.ok().map(|b| String::from_utf8_lossy(&b).trim().to_string()) }
+            };
+            let name = text("game.txt").await.unwrap_or_else(|| format!("{rom_hash:016x}"));
+            let source = text("source.txt").await.filter(|s| !s.is_empty()).map(PathBuf::from);
+            let autosave = match stat(io, &saves.slot_path(Slot::Auto)).await {
+                Ok(meta) => match saves.load_state(io, pool, Slot::Auto).await {
+                    Ok(file) => StateHeader::parse(&file).ok().map(|(h, _)| Autosave { frame: h.frame, thumbnail: h.thumbnail, saved_at: meta.modified }),
+                    Err(_) => None,
+                },
+                Err(_) => None,
+            };
+            let played = stat(io, &saves.dir).await.ok().and_then(|m| m.modified);
+            games.push(RecentGame { rom_hash, name, source, autosave, played });
+        }
+        games.sort_by(|a, b| b.played.cmp(&a.played).then(a.name.cmp(&b.name)));
+        games
+    }
+
     /// One game's saves.
     pub fn game(&self, rom_hash: u64) -> GameSaves {
         GameSaves { dir: self.data.join("games").join(format!("{rom_hash:016x}")), rom_hash }
     }
+}
+
+/// A game in the recent list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentGame {
+    pub rom_hash: u64,
+    pub name: String,
+    /// The ROM file it was last opened from, if known.
+    pub source: Option<PathBuf>,
+    pub autosave: Option<Autosave>,
+    /// When its saves last changed.
+    pub played: Option<SystemTime>,
+}
+
+/// Where a game was left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autosave {
+    pub frame: u64,
+    /// PNG bytes.
+    pub thumbnail: Vec<u8>,
+    pub saved_at: Option<SystemTime>,
 }
 
 /// A save-state slot.
@@ -128,6 +180,18 @@ impl GameSaves {
             return Ok(());
         }
         write_file(io, pool, &path, name.as_bytes()).await
+    }
+
+    /// Records where the ROM file was opened from, to reopen it from the
+    /// recent list.
+    pub async fn remember_source(&self, io: &dyn IoBackend, pool: &BufferPool, rom: &Path) -> Result<(), IoError> {
+        self.ensure_dir(io).await?;
+        let path = self.dir.join("source.txt");
+        let text = rom.to_string_lossy();
+        if read_file(io, pool, &path).await.ok().as_deref() == Some(text.as_bytes()) {
+            return Ok(());
+        }
+        write_file(io, pool, &path, text.as_bytes()).await
     }
 
     pub async fn save_battery(&self, io: &dyn IoBackend, pool: &BufferPool, ram: &[u8]) -> Result<(), IoError> {

@@ -66,3 +66,37 @@ fn slots_list_with_their_thumbnails_and_refuse_what_is_not_theirs() {
     assert_eq!(pool.stats().in_use_bytes, 0);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn the_recent_list_is_newest_first_with_names_sources_and_autosaves() {
+    let root = std::env::temp_dir().join(format!("phosphor-recent-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let folders = Folders { data: root.join("data"), config: root.join("config") };
+    let io = phosphor_io::start();
+    let pool = BufferPool::new(8 << 20);
+    assert!(block_on(folders.recent(&*io, &pool)).is_empty(), "no games folder yet: nothing, no error");
+
+    let mut first = Nes::from_ines(&rom(1)).unwrap();
+    first.run_frame();
+    let older = folders.game(first.cartridge().rom_hash());
+    block_on(older.remember_name(&*io, &pool, "Older.nes")).unwrap();
+    block_on(older.remember_source(&*io, &pool, std::path::Path::new("/roms/Older.nes"))).unwrap();
+    block_on(older.save_state(&*io, &pool, Slot::Auto, &first.save_state(b"thumb-1"))).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let second = Nes::from_ines(&rom(2)).unwrap();
+    let newer = folders.game(second.cartridge().rom_hash());
+    block_on(newer.remember_name(&*io, &pool, "Newer.nes")).unwrap();
+    std::fs::create_dir_all(folders.data.join("games/not-a-game")).unwrap();
+
+    let recent = block_on(folders.recent(&*io, &pool));
+    let names: Vec<_> = recent.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["Newer.nes", "Older.nes"], "newest first; the stray folder skipped");
+    assert_eq!(recent[0].autosave, None);
+    assert_eq!(recent[0].source, None);
+    let old = &recent[1];
+    assert_eq!(old.rom_hash, first.cartridge().rom_hash());
+    assert_eq!(old.source.as_deref(), Some(std::path::Path::new("/roms/Older.nes")));
+    let autosave = old.autosave.as_ref().expect("its autosave");
+    assert_eq!((autosave.frame, autosave.thumbnail.as_slice()), (1, &b"thumb-1"[..]));
+    let _ = std::fs::remove_dir_all(&root);
+}

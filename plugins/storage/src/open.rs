@@ -54,6 +54,7 @@ fn finish(
     mut opening: ResMut<'_, Opening>,
     mut load: MessageWriter<'_, LoadRom>,
     mut notices: MessageWriter<'_, EmuNotice>,
+    storage: Res<'_, crate::Storage>,
 ) {
     let mut i = 0;
     while i < opening.pending.len() {
@@ -74,6 +75,24 @@ fn finish(
                         bytes: rom.bytes.clone(),
                         cartridge: Some(Box::new(rom.cartridge.clone())),
                     });
+                    // Beside its saves: its name and where it came from,
+                    // for the recent list.
+                    if let Some(folders) = &storage.folders {
+                        let saves = folders.game(rom.cartridge.rom_hash());
+                        let (storage, name, source) = (storage.clone(), rom.name.clone(), path.clone());
+                        bevy::tasks::IoTaskPool::get()
+                            .spawn(async move {
+                                let (io, pool) = (&*storage.io, &*storage.pool);
+                                let noted = async {
+                                    saves.remember_name(io, pool, &name).await?;
+                                    saves.remember_source(io, pool, &source).await
+                                };
+                                if let Err(err) = noted.await {
+                                    warn!("{name}: not added to the recent list: {err}");
+                                }
+                            })
+                            .detach();
+                    }
                 }
                 let (path, _) = opening.pending.swap_remove(i);
                 opening.started = Some(path);

@@ -1,5 +1,7 @@
-//! F5, F7, F12: the quick save slot and screenshots, through the I/O layer
-//! on Bevy's I/O task pool.
+//! Save-state slots and screenshots, through the I/O layer on Bevy's I/O
+//! task pool: [`SlotRequest`] saves the running game to a slot (with a
+//! thumbnail of the screen) or loads one back; F5 and F7 do it for the
+//! quick slot; F12 and Shift+F12 write screenshots.
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -18,20 +20,35 @@ use crate::{image, Storage};
 /// The slot F5 and F7 use.
 pub const QUICK_SLOT: Slot = Slot::Numbered(0);
 
+/// Save the running game to a slot, or load a slot into it.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotRequest {
+    Save(Slot),
+    Load(Slot),
+}
+
+/// A slot's name in messages.
+pub fn slot_name(slot: Slot) -> String {
+    match slot {
+        Slot::Numbered(n) => format!("slot {n}"),
+        Slot::Auto => "the autosave".into(),
+    }
+}
+
 /// What a finished task asks for.
 enum Outcome {
     /// A problem to tell the player.
     Notice(EmuNotice),
-    Restore(Snapshot),
+    Restore(Snapshot, Slot),
     ScreenshotWritten(PathBuf),
-    /// The quick slot was written; the state's frame.
-    StateWritten(u64),
+    /// A slot was written; the state's frame.
+    StateWritten(u64, Slot),
 }
 
 #[derive(Resource)]
 struct Session {
-    /// The F5 capture waiting for its reply.
-    capture: Option<u64>,
+    /// The capture waiting for its reply, and the slot it goes to.
+    capture: Option<(u64, Slot)>,
     /// Room to give a capture (grows to what the thread says it needs).
     capture_capacity: usize,
     tasks: Vec<Task<Outcome>>,
@@ -49,59 +66,36 @@ impl Default for Session {
 pub struct Written {
     pub screenshots: Vec<PathBuf>,
     pub states: u64,
+    /// Slots saved or loaded, in order (`Save(slot)` once written, `Load`
+    /// once sent to the thread).
+    pub slots: Vec<SlotRequest>,
 }
 
 pub(crate) fn build(app: &mut App) {
     app.init_resource::<Session>()
         .add_message::<Hotkey>()
+        .add_message::<SlotRequest>()
         .init_resource::<Written>()
-        .add_systems(Update, (hotkeys, captured, finish_tasks).chain());
+        .add_systems(Update, (hotkeys, slot_requests, captured, finish_tasks).chain());
 }
 
 fn hotkeys(
     mut commands: Commands<'_, '_>,
     mut hotkeys: MessageReader<'_, '_, Hotkey>,
     mut session: ResMut<'_, Session>,
-    mut emulator: ResMut<'_, Emulator>,
+    emulator: Res<'_, Emulator>,
     mut frames: ResMut<'_, FrameFeed>,
     storage: Res<'_, Storage>,
     mut notices: MessageWriter<'_, EmuNotice>,
+    mut requests: MessageWriter<'_, SlotRequest>,
 ) {
     for hotkey in hotkeys.read() {
         match hotkey {
             Hotkey::SaveState => {
-                if emulator.game().is_none() {
-                    notices.write(EmuNotice::Problem("Nothing to save: no game is running".into()));
-                    continue;
-                }
-                let buffer = Vec::with_capacity(session.capture_capacity);
-                match emulator.send(Command::CaptureState(buffer)) {
-                    Ok(id) => session.capture = Some(id),
-                    Err(err) => {
-                        notices.write(EmuNotice::Problem(format!("Could not save: {err}")));
-                    }
-                }
+                requests.write(SlotRequest::Save(QUICK_SLOT));
             }
             Hotkey::LoadState => {
-                let Some(game) = emulator.game() else {
-                    notices.write(EmuNotice::Problem("Nothing to load into: no game is running".into()));
-                    continue;
-                };
-                let Some(folders) = storage.folders.clone() else {
-                    notices.write(EmuNotice::Problem("No folder for saves on this system".into()));
-                    continue;
-                };
-                let (rom_hash, storage) = (game.rom_hash, storage.clone());
-                session.tasks.push(IoTaskPool::get().spawn(async move {
-                    let saves = folders.game(rom_hash);
-                    match saves.load_state(&*storage.io, &storage.pool, QUICK_SLOT).await {
-                        Ok(file) => match Snapshot::from_file(&file, rom_hash) {
-                            Ok((snapshot, _)) => Outcome::Restore(snapshot),
-                            Err(err) => Outcome::Notice(EmuNotice::Problem(format!("Quick save not loaded: {err}"))),
-                        },
-                        Err(err) => Outcome::Notice(EmuNotice::Problem(format!("Quick save not loaded: {err}"))),
-                    }
-                }));
+                requests.write(SlotRequest::Load(QUICK_SLOT));
             }
             Hotkey::Screenshot => {
                 let Some(reader) = frames.reader() else { continue };
@@ -123,6 +117,65 @@ fn hotkeys(
             _ => {}
         }
     }
+}
+
+/// Saves capture the machine (the reply is written in [`captured`]);
+/// loads read the slot on the I/O task pool, check it is this game's, and
+/// restore it.
+fn slot_requests(
+    mut requests: MessageReader<'_, '_, SlotRequest>,
+    mut session: ResMut<'_, Session>,
+    mut emulator: ResMut<'_, Emulator>,
+    storage: Res<'_, Storage>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+) {
+    for request in requests.read() {
+        match *request {
+            SlotRequest::Save(slot) => {
+                if emulator.game().is_none() {
+                    notices.write(EmuNotice::Problem("Nothing to save: no game is running".into()));
+                    continue;
+                }
+                let buffer = Vec::with_capacity(session.capture_capacity);
+                match emulator.send(Command::CaptureState(buffer)) {
+                    Ok(id) => session.capture = Some((id, slot)),
+                    Err(err) => {
+                        notices.write(EmuNotice::Problem(format!("Could not save: {err}")));
+                    }
+                }
+            }
+            SlotRequest::Load(slot) => {
+                let Some(game) = emulator.game() else {
+                    notices.write(EmuNotice::Problem("Nothing to load into: no game is running".into()));
+                    continue;
+                };
+                let Some(folders) = storage.folders.clone() else {
+                    notices.write(EmuNotice::Problem("No folder for saves on this system".into()));
+                    continue;
+                };
+                let (rom_hash, storage) = (game.rom_hash, storage.clone());
+                session.tasks.push(IoTaskPool::get().spawn(async move {
+                    let saves = folders.game(rom_hash);
+                    let not_loaded = |err: &dyn std::fmt::Display| {
+                        let what = slot_name(slot);
+                        Outcome::Notice(EmuNotice::Problem(format!("{} not loaded: {err}", capitalized(&what))))
+                    };
+                    match saves.load_state(&*storage.io, &storage.pool, slot).await {
+                        Ok(file) => match Snapshot::from_file(&file, rom_hash) {
+                            Ok((snapshot, _)) => Outcome::Restore(snapshot, slot),
+                            Err(err) => not_loaded(&err),
+                        },
+                        Err(err) => not_loaded(&err),
+                    }
+                }));
+            }
+        }
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Shift+F12's picture of the window: written like F12's.
@@ -175,7 +228,8 @@ fn captured(
     mut notices: MessageWriter<'_, EmuNotice>,
 ) {
     for reply in replies.read() {
-        if session.capture != Some(reply.id) {
+        let Some((id, slot)) = session.capture else { continue };
+        if id != reply.id {
             continue;
         }
         session.capture = None;
@@ -185,7 +239,7 @@ fn captured(
                 // The thread said how much room a state takes: ask again.
                 session.capture_capacity = *needed;
                 if let Ok(id) = emulator.send(Command::CaptureState(Vec::with_capacity(*needed))) {
-                    session.capture = Some(id);
+                    session.capture = Some((id, slot));
                 }
                 continue;
             }
@@ -211,10 +265,12 @@ fn captured(
             continue;
         };
         let storage = storage.clone();
+        let name = emulator.game().map(|g| g.name.clone()).unwrap_or_default();
         session.tasks.push(IoTaskPool::get().spawn(async move {
             let saves = folders.game(snapshot.rom_hash);
-            match saves.save_state(&*storage.io, &storage.pool, QUICK_SLOT, &file).await {
-                Ok(()) => Outcome::StateWritten(snapshot.frame),
+            let _ = saves.remember_name(&*storage.io, &storage.pool, &name).await;
+            match saves.save_state(&*storage.io, &storage.pool, slot, &file).await {
+                Ok(()) => Outcome::StateWritten(snapshot.frame, slot),
                 Err(err) => Outcome::Notice(EmuNotice::Problem(format!("State not saved (the previous one is kept): {err}"))),
             }
         }));
@@ -246,16 +302,22 @@ fn finish_tasks(
                 notices.write(EmuNotice::Info(format!("Screenshot saved: {}", path.display())));
                 written.screenshots.push(path);
             }
-            Outcome::StateWritten(frame) => {
-                info!("quick slot saved at frame {frame}");
-                notices.write(EmuNotice::Info(format!("State saved (frame {frame})")));
+            Outcome::StateWritten(frame, slot) => {
+                info!("{} saved at frame {frame}", slot_name(slot));
+                notices.write(EmuNotice::Info(format!("Saved to {} (frame {frame})", slot_name(slot))));
                 written.states += 1;
+                written.slots.push(SlotRequest::Save(slot));
             }
-            Outcome::Restore(snapshot) => {
+            Outcome::Restore(snapshot, slot) => {
                 let frame = snapshot.frame;
                 match emulator.send(Command::RestoreState(snapshot)) {
-                    Ok(_) => notices.write(EmuNotice::Info(format!("State loaded (frame {frame})"))),
-                    Err(err) => notices.write(EmuNotice::Problem(format!("State not loaded: {err}"))),
+                    Ok(_) => {
+                        notices.write(EmuNotice::Info(format!("Loaded {} (frame {frame})", slot_name(slot))));
+                        written.slots.push(SlotRequest::Load(slot));
+                    }
+                    Err(err) => {
+                        notices.write(EmuNotice::Problem(format!("State not loaded: {err}")));
+                    }
                 };
             }
         }

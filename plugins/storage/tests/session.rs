@@ -71,17 +71,17 @@ fn screenshot_save_and_load_the_quick_slot() {
 
     // F5: the quick slot, with its frame number.
     app.world_mut().write_message(Hotkey::SaveState);
-    run_until(&mut app, "the save", |app| said(app, "State saved").is_some());
-    let saved = said(&app, "State saved").unwrap();
-    let frame: u64 = saved.trim_start_matches("State saved (frame ").trim_end_matches(')').parse().unwrap();
+    run_until(&mut app, "the save", |app| said(app, "Saved to slot 0").is_some());
+    let saved = said(&app, "Saved to slot 0").unwrap();
+    let frame: u64 = saved.trim_start_matches("Saved to slot 0 (frame ").trim_end_matches(')').parse().unwrap();
     let slot = folders.game(rom_hash).slot_path(QUICK_SLOT);
     assert!(slot.is_file(), "{slot:?}");
 
     // Later, F7: back to that frame.
     run_until(&mut app, "more frames", |app| app.world().resource::<Telemetry>().status.cpu.frame > frame + 30);
     app.world_mut().write_message(Hotkey::LoadState);
-    run_until(&mut app, "the load", |app| said(app, "State loaded").is_some());
-    assert_eq!(said(&app, "State loaded").unwrap(), format!("State loaded (frame {frame})"));
+    run_until(&mut app, "the load", |app| said(app, "Loaded slot 0").is_some());
+    assert_eq!(said(&app, "Loaded slot 0").unwrap(), format!("Loaded slot 0 (frame {frame})"));
     run_until(&mut app, "the restored frame", |app| {
         let now = app.world().resource::<Telemetry>().status.cpu.frame;
         (frame..frame + 20).contains(&now)
@@ -93,7 +93,7 @@ fn screenshot_save_and_load_the_quick_slot() {
     bytes[last] ^= 0xFF;
     std::fs::write(&slot, &bytes).unwrap();
     app.world_mut().write_message(Hotkey::LoadState);
-    run_until(&mut app, "the refusal", |app| said(app, "Quick save not loaded").is_some());
+    run_until(&mut app, "the refusal", |app| said(app, "Slot 0 not loaded").is_some());
     let frames = app.world().resource::<Telemetry>().status.frames;
     run_until(&mut app, "the game to go on", |app| app.world().resource::<Telemetry>().status.frames > frames + 5);
 
