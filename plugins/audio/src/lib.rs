@@ -26,11 +26,40 @@ pub struct AudioPlugin {
     pub mock: bool,
 }
 
+/// How loud the game plays (set by the settings; applied to the stream
+/// whenever it changes).
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct Volume {
+    /// 0 (silent) to 1 (as the console makes it); up to 2 amplifies.
+    pub level: f32,
+    pub muted: bool,
+}
+
+impl Default for Volume {
+    fn default() -> Self {
+        Volume { level: 1.0, muted: false }
+    }
+}
+
 impl Plugin for AudioPlugin {
     fn build(&self, app: &mut App) {
         let mock = self.mock;
-        app.init_resource::<SoundReport>().add_systems(Startup, move |world: &mut World| {
-            output::start(world, mock);
-        });
+        app.init_resource::<SoundReport>()
+            .init_resource::<Volume>()
+            .add_systems(Startup, move |world: &mut World| {
+                output::start(world, mock);
+            });
+        if mock {
+            app.add_systems(Update, apply_volume::<kira::backend::mock::MockBackend>);
+        } else {
+            app.add_systems(Update, apply_volume::<kira::backend::cpal::CpalBackend>);
+        }
+    }
+}
+
+fn apply_volume<B: kira::backend::Backend + Send + 'static>(volume: Res<'_, Volume>, output: Option<Res<'_, SoundOutput<B>>>) {
+    let Some(output) = output else { return };
+    if volume.is_changed() || output.is_added() {
+        output.stream.set_volume(if volume.muted { 0.0 } else { volume.level });
     }
 }

@@ -4,7 +4,7 @@
 use bevy::app::AppExit;
 use bevy::platform::cell::SyncCell;
 use bevy::prelude::*;
-use phosphor_nes::{Cartridge, RamInit};
+use phosphor_nes::Cartridge;
 use phosphor_rt::{AudioOutput, Command, CommandId, Config, Event, FrameReader, Game, InputSender, Runtime};
 
 use crate::telemetry::Telemetry;
@@ -194,6 +194,7 @@ pub(crate) fn send_input(pads: Res<'_, Pads>, mut emulator: ResMut<'_, Emulator>
 pub(crate) fn load_roms(
     mut requests: MessageReader<'_, '_, LoadRom>,
     mut emulator: ResMut<'_, Emulator>,
+    power_on: Res<'_, crate::PowerOn>,
     mut notices: MessageWriter<'_, EmuNotice>,
 ) {
     for request in requests.read() {
@@ -202,7 +203,7 @@ pub(crate) fn load_roms(
             None => Cartridge::from_ines(&request.bytes),
         };
         let game = match cartridge {
-            Ok(cartridge) => Game::new(cartridge, RamInit::Zeros),
+            Ok(cartridge) => Game::new(cartridge, power_on.ram_init),
             Err(err) => {
                 warn!("{}: not loaded: {err}", request.name);
                 notices.write(EmuNotice::RomRefused { name: request.name.clone(), reason: err.to_string() });

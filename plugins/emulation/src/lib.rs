@@ -51,6 +51,12 @@ pub struct Pads {
     pub buttons: [u8; 2],
 }
 
+/// How games power on (a setting): what the console's RAM holds at first.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PowerOn {
+    pub ram_init: phosphor_nes::RamInit,
+}
+
 /// Asks for a ROM to be loaded and run from power-on.
 #[derive(Message, Debug, Clone)]
 pub struct LoadRom {
@@ -112,6 +118,7 @@ impl Plugin for EmulationPlugin {
             .insert_resource(frames)
             .insert_resource(sound)
             .init_resource::<Pads>()
+            .init_resource::<PowerOn>()
             .init_resource::<Telemetry>()
             .add_message::<LoadRom>()
             .add_message::<EmuReply>()

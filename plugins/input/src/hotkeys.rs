@@ -7,8 +7,24 @@ use bevy::prelude::*;
 use phosphor_emulation::{EmuNotice, Emulator};
 use phosphor_rt::Command;
 
-/// Speed while Tab is held.
+/// Speed while Tab is held, unless the settings say otherwise.
 pub const FAST_FORWARD_SPEED: f32 = 4.0;
+
+/// How the hotkeys behave (the settings and the frontend change it).
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct HotkeyOptions {
+    /// Speed while Tab is held.
+    pub fast_forward: f32,
+    /// Esc pauses and resumes here; a frontend with an in-game menu turns
+    /// this off and opens its menu instead.
+    pub escape_pauses: bool,
+}
+
+impl Default for HotkeyOptions {
+    fn default() -> Self {
+        HotkeyOptions { fast_forward: FAST_FORWARD_SPEED, escape_pauses: true }
+    }
+}
 
 /// A hotkey as pressed (fast-forward also as released).
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +107,7 @@ pub(crate) fn run_emulator_hotkeys(
     mut emulator: ResMut<'_, Emulator>,
     mut notices: MessageWriter<'_, EmuNotice>,
     mut exit: MessageWriter<'_, AppExit>,
+    options: Res<'_, HotkeyOptions>,
 ) {
     for hotkey in hotkeys.read() {
         let sent = match hotkey {
@@ -98,9 +115,10 @@ pub(crate) fn run_emulator_hotkeys(
                 exit.write(AppExit::Success);
                 Ok(())
             }
+            Hotkey::Pause if !options.escape_pauses => Ok(()),
             Hotkey::Pause => emulator.toggle_pause().map(|paused| info!("{}", if paused { "paused" } else { "resumed" })),
             Hotkey::FastForward(on) => {
-                emulator.send(Command::SetSpeed(if *on { FAST_FORWARD_SPEED } else { 1.0 })).map(drop)
+                emulator.send(Command::SetSpeed(if *on { options.fast_forward } else { 1.0 })).map(drop)
             }
             Hotkey::Reset => emulator.send(Command::Reset).map(|_| info!("reset")),
             _ => Ok(()),

@@ -15,7 +15,7 @@
 mod hotkeys;
 mod map;
 
-pub use hotkeys::{Hotkey, FAST_FORWARD_SPEED};
+pub use hotkeys::{Hotkey, HotkeyOptions, FAST_FORWARD_SPEED};
 pub use map::{InputMap, PadSlots, Player};
 
 use bevy::input::InputSystems;
@@ -28,6 +28,8 @@ pub struct InputPlugin;
 impl Plugin for InputPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<InputMap>()
+            .init_resource::<HotkeyOptions>()
+            .add_message::<phosphor_emulation::EmuNotice>()
             .init_resource::<PadSlots>()
             .add_message::<Hotkey>()
             .add_systems(

@@ -105,20 +105,27 @@ pub struct PadSlots {
 
 /// Frees the slots of pads that went away and seats new ones, in the order
 /// they appeared.
-pub(crate) fn assign_pads(pads: Query<'_, '_, Entity, With<Gamepad>>, mut slots: ResMut<'_, PadSlots>) {
+pub(crate) fn assign_pads(
+    pads: Query<'_, '_, (Entity, Option<&Name>), With<Gamepad>>,
+    mut slots: ResMut<'_, PadSlots>,
+    mut notices: MessageWriter<'_, phosphor_emulation::EmuNotice>,
+) {
     for slot in 0..2 {
         if let Some(entity) = slots.players[slot]
             && !pads.contains(entity)
         {
             info!("player {}: gamepad disconnected", slot + 1);
+            notices.write(phosphor_emulation::EmuNotice::Info(format!("Player {}: controller disconnected", slot + 1)));
             slots.players[slot] = None;
         }
     }
-    let mut new: Vec<Entity> = pads.iter().filter(|e| !slots.players.contains(&Some(*e))).collect();
-    new.sort();
-    for entity in new {
+    let mut new: Vec<(Entity, Option<&Name>)> = pads.iter().filter(|(e, _)| !slots.players.contains(&Some(*e))).collect();
+    new.sort_by_key(|(e, _)| *e);
+    for (entity, name) in new {
         if let Some(slot) = slots.players.iter().position(Option::is_none) {
-            info!("player {}: gamepad connected", slot + 1);
+            let name = name.map_or("controller".to_string(), |n| n.as_str().to_string());
+            info!("player {}: gamepad connected ({name})", slot + 1);
+            notices.write(phosphor_emulation::EmuNotice::Info(format!("Player {}: {name} connected", slot + 1)));
             slots.players[slot] = Some(entity);
         }
     }
