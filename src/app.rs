@@ -18,6 +18,7 @@ const WINDOW_SIZE: (u32, u32) = (878, 720);
 
 pub fn run(args: &PlayArgs) -> ExitCode {
     let first = args.rom.clone();
+    let (shader, integer_scale) = (args.shader, args.integer_scale);
     let config = if args.normal_priority { phosphor_rt::Config::unprivileged() } else { phosphor_rt::Config::default() };
 
     let mut app = App::new();
@@ -41,22 +42,21 @@ pub fn run(args: &PlayArgs) -> ExitCode {
         phosphor_input::InputPlugin,
         phosphor_video::VideoPlugin::default(),
         phosphor_audio::AudioPlugin::default(),
-        phosphor_debugger::DebuggerPlugin::default(),
+        phosphor_debugger::DebuggerPlugin { headless: false, notices_elsewhere: true },
         phosphor_storage::StoragePlugin,
-    ))
-    .insert_resource(phosphor_video::VideoSettings {
-        preset: match args.shader {
-            ShaderArg::Crt => phosphor_video::Preset::Crt,
-            ShaderArg::Sharp => phosphor_video::Preset::Sharp,
+        phosphor_frontend::FrontendPlugin {
+            start_home: first.is_none(),
+            demo_name: DEMO_NAME.into(),
+            demo_rom: DEMO_ROM,
+            headless: false,
         },
-        integer_scale: args.integer_scale,
-        ..default()
-    })
+    ))
     .insert_resource(phosphor_debugger::DebuggerPanel::shown(args.debugger))
-    .add_systems(Startup, move |mut open: MessageWriter<'_, phosphor_storage::OpenRom>, mut load: MessageWriter<'_, phosphor_emulation::LoadRom>| {
+    .add_systems(Startup, move |mut open: MessageWriter<'_, phosphor_storage::OpenRom>, mut load: MessageWriter<'_, phosphor_emulation::LoadRom>, settings: Option<ResMut<'_, phosphor_frontend::Settings>>| {
         // A ROM named on the command line goes through the I/O layer's
         // asset source (battery RAM included); if it cannot be played the
-        // demo starts instead and the reason is on screen.
+        // demo starts instead and the reason is on screen. With none, the
+        // demo plays behind the home screen.
         match &first {
             Some(path) => {
                 open.write(phosphor_storage::OpenRom { path: path.clone() });
@@ -64,6 +64,16 @@ pub fn run(args: &PlayArgs) -> ExitCode {
             None => {
                 load.write(phosphor_emulation::LoadRom::new(DEMO_NAME, DEMO_ROM));
             }
+        }
+        // The command line's picture options hold for this run.
+        if let Some(mut settings) = settings {
+            let video = &mut settings.bypass_change_detection().video;
+            match shader {
+                Some(ShaderArg::Crt) => video.shader = phosphor_frontend::settings::Shader::Crt,
+                Some(ShaderArg::Sharp) => video.shader = phosphor_frontend::settings::Shader::Sharp,
+                None => {}
+            }
+            video.integer_scale |= integer_scale;
         }
     })
     .add_systems(Update, demo_when_nothing_runs.after(phosphor_emulation::EmulationSystems::Load));

@@ -24,10 +24,11 @@ pub struct Cli {
 pub struct PlayArgs {
     /// The iNES / NES 2.0 file to play (our demo ROM when left out).
     pub rom: Option<PathBuf>,
-    /// Presentation shader.
-    #[arg(long, value_enum, default_value = "crt")]
-    pub shader: ShaderArg,
-    /// Scale the picture by whole multiples of its 240 lines.
+    /// Presentation shader for this run (the Settings menu's choice
+    /// otherwise).
+    #[arg(long, value_enum)]
+    pub shader: Option<ShaderArg>,
+    /// Scale the picture by whole multiples of its 240 lines (this run).
     #[arg(long)]
     pub integer_scale: bool,
     /// Do not ask for real-time priority, a pinned core or locked memory

@@ -6,39 +6,13 @@
 //! Skipped, saying so, where Xvfb or xdotool is missing (scripts/setup.sh
 //! installs both).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-fn have(tool: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {tool}")]).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
-/// Kills a child when the test ends, however it ends.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn xdotool(display: &str, args: &[&str]) -> String {
-    let out = Command::new("xdotool").args(args).env("DISPLAY", display).output().expect("xdotool runs");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use common::{can_open_windows, decode, distinct_colours, wait_for, xdotool, xvfb, Guard};
 
 fn screenshots(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("screenshots"))
@@ -48,41 +22,12 @@ fn screenshots(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// RGBA pixels and size of a PNG.
-fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
-    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let mut reader = png::Decoder::new(file).read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    (info.width, info.height, buf)
-}
-
-fn distinct_colours(rgba: &[u8]) -> usize {
-    let mut colours: Vec<[u8; 3]> = rgba.chunks_exact(4).map(|p| [p[0], p[1], p[2]]).collect();
-    colours.sort_unstable();
-    colours.dedup();
-    colours.len()
-}
-
 #[test]
 fn plays_the_demo_in_a_window_takes_screenshots_and_quits() {
-    if !have("Xvfb") || !have("xdotool") {
-        eprintln!("SKIPPED: Xvfb and xdotool are needed (scripts/setup.sh installs them)");
+    if !can_open_windows() {
         return;
     }
-    let number = 40 + std::process::id() % 400;
-    let display = format!(":{number}");
-    let _xvfb = Guard(
-        Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb starts"),
-    );
-    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-    wait_for("the X server", Duration::from_secs(20), || socket.exists().then_some(()));
+    let (_xvfb, display) = xvfb(40);
 
     let data = std::env::temp_dir().join(format!("phosphor-window-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);

@@ -23,6 +23,9 @@ pub struct DebuggerPlugin {
     /// Keep the panel's state and requests but draw nothing (no egui):
     /// for headless apps and tests.
     pub headless: bool,
+    /// Another plugin shows the notices (the frontend's toasts): draw only
+    /// shader errors over the picture.
+    pub notices_elsewhere: bool,
 }
 
 impl Plugin for DebuggerPlugin {
@@ -32,6 +35,9 @@ impl Plugin for DebuggerPlugin {
                 app.add_plugins(EguiPlugin::default());
             }
             app.add_systems(EguiPrimaryContextPass, (panel::draw, overlay::draw));
+            if self.notices_elsewhere {
+                app.insert_resource(overlay::NoticesElsewhere);
+            }
         }
         app.init_resource::<DebuggerPanel>()
             .init_resource::<overlay::Notices>()

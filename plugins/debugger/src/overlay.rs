@@ -9,6 +9,10 @@ use phosphor_video::ShaderStatus;
 /// How long a notice stays on screen.
 const NOTICE_SECONDS: f64 = 5.0;
 
+/// Present when another plugin shows the notices.
+#[derive(Resource, Debug, Default)]
+pub struct NoticesElsewhere;
+
 /// Notices on screen, with when they came.
 #[derive(Resource, Debug, Default)]
 pub struct Notices {
@@ -31,9 +35,15 @@ pub(crate) fn collect(time: Res<'_, Time<Real>>, mut notices: MessageReader<'_, 
     }
 }
 
-pub(crate) fn draw(mut contexts: EguiContexts<'_, '_>, shaders: Option<Res<'_, ShaderStatus>>, notices: Res<'_, Notices>) -> Result {
+pub(crate) fn draw(
+    mut contexts: EguiContexts<'_, '_>,
+    shaders: Option<Res<'_, ShaderStatus>>,
+    notices: Res<'_, Notices>,
+    elsewhere: Option<Res<'_, NoticesElsewhere>>,
+) -> Result {
     let problems: Vec<String> = shaders.iter().flat_map(|s| s.problems.values().map(ToString::to_string)).collect();
-    if problems.is_empty() && notices.shown.is_empty() {
+    let notices: &[(f64, String)] = if elsewhere.is_some() { &[] } else { &notices.shown };
+    if problems.is_empty() && notices.is_empty() {
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?;
@@ -44,7 +54,7 @@ pub(crate) fn draw(mut contexts: EguiContexts<'_, '_>, shaders: Option<Res<'_, S
                 ui.label(egui::RichText::new(problem).monospace().color(egui::Color32::WHITE));
             });
         }
-        for (_, text) in &notices.shown {
+        for (_, text) in notices {
             egui::Frame::new().fill(egui::Color32::from_rgba_unmultiplied(0, 0, 0, 200)).inner_margin(8.0).show(ui, |ui| {
                 ui.label(egui::RichText::new(text).color(egui::Color32::WHITE));
             });

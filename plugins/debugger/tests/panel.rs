@@ -26,7 +26,7 @@ fn f1_opens_the_panel_which_follows_pc_without_stopping_the_game() {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins)
         .add_plugins(EmulationPlugin { config: Config::unprivileged() })
-        .add_plugins(DebuggerPlugin { headless: true });
+        .add_plugins(DebuggerPlugin { headless: true, ..Default::default() });
     app.world_mut().write_message(LoadRom::new("demo", DEMO));
     run_until(&mut app, "the game to run", |app| app.world().resource::<Telemetry>().status.frames > 10);
     assert!(app.world().resource::<DebuggerPanel>().memory.is_none(), "nothing asked while closed");

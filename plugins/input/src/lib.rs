@@ -25,6 +25,12 @@ use phosphor_emulation::EmulationSystems;
 #[derive(Debug, Default, Clone, Copy)]
 pub struct InputPlugin;
 
+/// Where the keys and pads become [`phosphor_emulation::Pads`] (PreUpdate):
+/// a system that overrides the pads (a menu holding the game's input)
+/// runs after it.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PadMapping;
+
 impl Plugin for InputPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<InputMap>()
@@ -36,6 +42,7 @@ impl Plugin for InputPlugin {
                 PreUpdate,
                 (map::assign_pads, map::map_buttons)
                     .chain()
+                    .in_set(PadMapping)
                     .after(InputSystems)
                     .before(EmulationSystems::SendInput),
             )

@@ -27,7 +27,7 @@ pub mod session;
 pub use assets::{register_sources, Rom, RomLoader, SaveState, SaveStateLoader, ROM_SOURCE, SAVES_SOURCE};
 pub use battery::BatterySaves;
 pub use open::{OpenRom, Opening};
-pub use session::{slot_name, SlotRequest, QUICK_SLOT};
+pub use session::{slot_name, slot_title, SlotRequest, QUICK_SLOT};
 
 use std::sync::Arc;
 

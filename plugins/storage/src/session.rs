@@ -79,6 +79,7 @@ pub(crate) fn build(app: &mut App) {
         .add_systems(Update, (hotkeys, slot_requests, captured, finish_tasks).chain());
 }
 
+#[allow(clippy::too_many_arguments)]
 fn hotkeys(
     mut commands: Commands<'_, '_>,
     mut hotkeys: MessageReader<'_, '_, Hotkey>,
@@ -157,8 +158,7 @@ fn slot_requests(
                 session.tasks.push(IoTaskPool::get().spawn(async move {
                     let saves = folders.game(rom_hash);
                     let not_loaded = |err: &dyn std::fmt::Display| {
-                        let what = slot_name(slot);
-                        Outcome::Notice(EmuNotice::Problem(format!("{} not loaded: {err}", capitalized(&what))))
+                        Outcome::Notice(EmuNotice::Problem(format!("{} not loaded: {err}", slot_title(slot))))
                     };
                     match saves.load_state(&*storage.io, &storage.pool, slot).await {
                         Ok(file) => match Snapshot::from_file(&file, rom_hash) {
@@ -173,8 +173,10 @@ fn slot_requests(
     }
 }
 
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
+/// A slot's name to start a sentence with ("Slot 2", "The autosave").
+pub fn slot_title(slot: Slot) -> String {
+    let name = slot_name(slot);
+    let mut chars = name.chars();
     chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
@@ -192,7 +194,7 @@ fn window_captured(
     }
 }
 
-/// Writes a screenshot as `screenshots/<game>-<unix time>-<suffix>.png` in
+/// Writes a screenshot as `screenshots/<game>-<unix time in ms>-<suffix>.png` in
 /// the data folder, on the I/O task pool.
 fn save_screenshot(
     session: &mut Session,
@@ -206,8 +208,9 @@ fn save_screenshot(
     };
     let png = png.map_err(|err| EmuNotice::Problem(format!("Screenshot not saved: {err}")))?;
     let name = game.map_or("phosphor".to_string(), |g| file_stem(&g.name));
-    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let path = folders.data.join("screenshots").join(format!("{name}-{seconds}-{suffix}.png"));
+    // Milliseconds: two captures within a second keep separate files.
+    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    let path = folders.data.join("screenshots").join(format!("{name}-{millis}-{suffix}.png"));
     let storage = storage.clone();
     session.tasks.push(IoTaskPool::get().spawn(async move {
         match write_durably(&storage, &path, &png).await {
@@ -299,7 +302,8 @@ fn finish_tasks(
             }
             Outcome::ScreenshotWritten(path) => {
                 info!("screenshot saved: {}", path.display());
-                notices.write(EmuNotice::Info(format!("Screenshot saved: {}", path.display())));
+                let file = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                notices.write(EmuNotice::Info(format!("Screenshot saved: {file}")));
                 written.screenshots.push(path);
             }
             Outcome::StateWritten(frame, slot) => {
@@ -312,6 +316,7 @@ fn finish_tasks(
                 let frame = snapshot.frame;
                 match emulator.send(Command::RestoreState(snapshot)) {
                     Ok(_) => {
+                        info!("{} loaded (frame {frame})", slot_name(slot));
                         notices.write(EmuNotice::Info(format!("Loaded {} (frame {frame})", slot_name(slot))));
                         written.slots.push(SlotRequest::Load(slot));
                     }

@@ -1,0 +1,467 @@
+//! The in-game menu: Esc (or the pad's Start) pauses the game under it.
+//! Resume, save and load through the slot browser (slots 0-9 and the
+//! autosave, each with its thumbnail, frame and age), reset, settings,
+//! back to the home screen (writing the autosave first), quit.
+
+use bevy::app::AppExit;
+use bevy::prelude::*;
+use bevy::tasks::{block_on, futures_lite::future, IoTaskPool, Task};
+use bevy_egui::{egui, EguiContexts};
+use phosphor_emulation::{EmuNotice, Emulator};
+use phosphor_io::saves::{Slot, SlotInfo};
+use phosphor_rt::Command;
+use phosphor_storage::{slot_title, SlotRequest, Storage};
+
+use crate::home::{ago, Thumbnails};
+use crate::nav::{step, Nav};
+use crate::settings::{RamPattern, Settings, Shader};
+use crate::{theme, Page, Screen};
+
+/// The main page's items, in order.
+pub const MAIN_ITEMS: [&str; 7] = ["Resume", "Save state", "Load state", "Reset", "Settings", "Home screen", "Quit"];
+
+/// Slots in the browser, in order: 1-9, 0 (as on a keyboard's number
+/// row), then the autosave.
+pub fn browser_slots() -> Vec<Slot> {
+    (1..10).chain(std::iter::once(0)).map(Slot::Numbered).chain(std::iter::once(Slot::Auto)).collect()
+}
+
+const SLOT_COLUMNS: usize = 4;
+
+/// Where the settings page goes back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SettingsFrom {
+    #[default]
+    Menu,
+    Home,
+}
+
+#[derive(Resource, Debug, Default)]
+pub struct Menu {
+    /// The cursor on the page shown.
+    pub cursor: usize,
+    /// The slot browser's contents for the running game.
+    pub slots: Vec<(Slot, SlotInfo)>,
+    pub settings_from: SettingsFrom,
+    listing: Option<Task<Vec<(Slot, SlotInfo)>>>,
+    /// Whether opening the menu paused the game (then closing resumes it).
+    paused_here: bool,
+}
+
+pub(crate) fn build(app: &mut App) {
+    app.init_resource::<Menu>()
+        .add_message::<SlotRequest>()
+        .add_message::<EmuNotice>()
+        .add_systems(Update, (navigate, listed).chain());
+}
+
+#[allow(clippy::too_many_arguments)]
+fn navigate(
+    mut navs: MessageReader<'_, '_, Nav>,
+    mut screen: ResMut<'_, Screen>,
+    mut menu: ResMut<'_, Menu>,
+    mut emulator: ResMut<'_, Emulator>,
+    mut settings: Option<ResMut<'_, Settings>>,
+    storage: Option<Res<'_, Storage>>,
+    mut requests: MessageWriter<'_, SlotRequest>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+    mut exit: MessageWriter<'_, AppExit>,
+) {
+    for nav in navs.read() {
+        match *screen {
+            Screen::Playing => {
+                if *nav != Nav::Menu {
+                    continue;
+                }
+                if emulator.game().is_none() {
+                    *screen = Screen::Home;
+                    continue;
+                }
+                menu.paused_here = !emulator.paused() && emulator.toggle_pause().is_ok();
+                menu.cursor = 0;
+                *screen = Screen::Menu(Page::Main);
+            }
+            Screen::Home => {}
+            Screen::Menu(Page::Main) => {
+                let picked = match nav {
+                    Nav::Accept => Some(menu.cursor),
+                    Nav::Pick(n) => Some(*n),
+                    Nav::Back | Nav::Menu => Some(0),
+                    _ => {
+                        menu.cursor = step(menu.cursor, MAIN_ITEMS.len(), 1, *nav);
+                        None
+                    }
+                };
+                match picked {
+                    Some(0) => resume(&mut menu, &mut emulator, &mut screen),
+                    Some(1) | Some(2) => {
+                        let page = if picked == Some(1) { Page::Save } else { Page::Load };
+                        menu.cursor = 0;
+                        list_slots(&mut menu, &emulator, storage.as_deref());
+                        *screen = Screen::Menu(page);
+                    }
+                    Some(3) => {
+                        if emulator.send(Command::Reset).is_ok() {
+                            notices.write(EmuNotice::Info("Reset".into()));
+                        }
+                        resume(&mut menu, &mut emulator, &mut screen);
+                    }
+                    Some(4) => {
+                        menu.settings_from = SettingsFrom::Menu;
+                        menu.cursor = 0;
+                        *screen = Screen::Menu(Page::Settings);
+                    }
+                    Some(5) => {
+                        // Where the game was left, for "Continue".
+                        requests.write(SlotRequest::Save(Slot::Auto));
+                        *screen = Screen::Home;
+                    }
+                    Some(6) => {
+                        exit.write(AppExit::Success);
+                    }
+                    _ => {}
+                }
+            }
+            Screen::Menu(page @ (Page::Save | Page::Load)) => {
+                let slots = browser_slots();
+                let picked = match nav {
+                    Nav::Accept => Some(menu.cursor),
+                    Nav::Pick(n) => Some(*n),
+                    Nav::Back | Nav::Menu => {
+                        menu.cursor = if page == Page::Save { 1 } else { 2 };
+                        *screen = Screen::Menu(Page::Main);
+                        None
+                    }
+                    _ => {
+                        menu.cursor = step(menu.cursor, slots.len(), SLOT_COLUMNS, *nav);
+                        None
+                    }
+                };
+                let Some(slot) = picked.and_then(|i| slots.get(i).copied()) else { continue };
+                if page == Page::Save {
+                    if slot == Slot::Auto {
+                        notices.write(EmuNotice::Info("The autosave is written when you leave a game; pick slot 0-9".into()));
+                        continue;
+                    }
+                    requests.write(SlotRequest::Save(slot));
+                    resume(&mut menu, &mut emulator, &mut screen);
+                } else {
+                    match menu.slots.iter().find(|(s, _)| *s == slot).map(|(_, info)| info) {
+                        Some(SlotInfo::Empty) => {
+                            notices.write(EmuNotice::Info(format!("{} is empty", slot_title(slot))));
+                        }
+                        Some(SlotInfo::Unreadable(why)) => {
+                            notices.write(EmuNotice::Problem(format!("{} cannot be loaded: {why}", slot_title(slot))));
+                        }
+                        _ => {
+                            requests.write(SlotRequest::Load(slot));
+                            resume(&mut menu, &mut emulator, &mut screen);
+                        }
+                    }
+                }
+            }
+            Screen::Menu(Page::Settings) => {
+                let Some(settings) = settings.as_mut() else { continue };
+                let picked = match nav {
+                    Nav::Pick(n) => {
+                        menu.cursor = *n;
+                        Some(1)
+                    }
+                    Nav::Accept => Some(1),
+                    Nav::Left => Some(-1),
+                    Nav::Right => Some(1),
+                    Nav::Back | Nav::Menu => {
+                        close_settings(&mut menu, &mut screen);
+                        None
+                    }
+                    _ => {
+                        menu.cursor = step(menu.cursor, ROWS.len(), 1, *nav);
+                        None
+                    }
+                };
+                let Some(direction) = picked else { continue };
+                if ROWS.get(menu.cursor) == Some(&Row::Back) {
+                    if matches!(nav, Nav::Accept | Nav::Pick(_)) {
+                        close_settings(&mut menu, &mut screen);
+                    }
+                    continue;
+                }
+                let mut changed = (**settings).clone();
+                adjust(&mut changed, ROWS[menu.cursor], direction);
+                if changed != **settings {
+                    **settings = changed;
+                }
+            }
+        }
+    }
+}
+
+fn close_settings(menu: &mut Menu, screen: &mut Screen) {
+    if menu.settings_from == SettingsFrom::Home {
+        *screen = Screen::Home;
+    } else {
+        menu.cursor = 4;
+        *screen = Screen::Menu(Page::Main);
+    }
+}
+
+fn resume(menu: &mut Menu, emulator: &mut Emulator, screen: &mut Screen) {
+    if menu.paused_here && emulator.paused() {
+        let _ = emulator.toggle_pause();
+    }
+    menu.paused_here = false;
+    *screen = Screen::Playing;
+}
+
+fn list_slots(menu: &mut Menu, emulator: &Emulator, storage: Option<&Storage>) {
+    menu.slots.clear();
+    let (Some(game), Some(storage)) = (emulator.game(), storage) else { return };
+    let Some(folders) = storage.folders.clone() else { return };
+    let (rom_hash, storage) = (game.rom_hash, storage.clone());
+    menu.listing = Some(IoTaskPool::get().spawn(async move { folders.game(rom_hash).list(&*storage.io, &storage.pool).await }));
+}
+
+fn listed(mut menu: ResMut<'_, Menu>) {
+    let Some(task) = menu.listing.as_mut() else { return };
+    let Some(slots) = block_on(future::poll_once(task)) else { return };
+    menu.listing = None;
+    menu.slots = slots;
+}
+
+/// The settings page's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Shader,
+    Scanlines,
+    Mask,
+    Curvature,
+    Glow,
+    IntegerScale,
+    Fullscreen,
+    Vsync,
+    Volume,
+    Mute,
+    FastForward,
+    PowerOnRam,
+    Back,
+}
+
+pub const ROWS: [Row; 13] = [
+    Row::Shader,
+    Row::Scanlines,
+    Row::Mask,
+    Row::Curvature,
+    Row::Glow,
+    Row::IntegerScale,
+    Row::Fullscreen,
+    Row::Vsync,
+    Row::Volume,
+    Row::Mute,
+    Row::FastForward,
+    Row::PowerOnRam,
+    Row::Back,
+];
+
+/// Changes one setting a step (`direction` is -1 or +1; on/off rows flip).
+pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
+    let d = direction as f32;
+    let v = &mut settings.video;
+    let nudge = |value: &mut f32, by: f32, low: f32, high: f32| {
+        *value = ((*value + by * d) / by).round() * by;
+        *value = value.clamp(low, high);
+    };
+    match row {
+        Row::Shader => v.shader = if v.shader == Shader::Crt { Shader::Sharp } else { Shader::Crt },
+        Row::Scanlines => nudge(&mut v.scanlines, 0.05, 0.0, 1.0),
+        Row::Mask => nudge(&mut v.mask, 0.05, 0.0, 1.0),
+        Row::Curvature => nudge(&mut v.curvature, 0.01, 0.0, 0.15),
+        Row::Glow => nudge(&mut v.glow, 0.05, 0.0, 1.0),
+        Row::IntegerScale => v.integer_scale = !v.integer_scale,
+        Row::Fullscreen => v.fullscreen = !v.fullscreen,
+        Row::Vsync => v.vsync = !v.vsync,
+        Row::Volume => nudge(&mut settings.audio.volume, 0.05, 0.0, 1.0),
+        Row::Mute => settings.audio.muted = !settings.audio.muted,
+        Row::FastForward => nudge(&mut settings.emulation.fast_forward, 1.0, 2.0, 8.0),
+        Row::PowerOnRam => {
+            let order = [RamPattern::Zeros, RamPattern::Ones, RamPattern::Random];
+            let at = order.iter().position(|p| *p == settings.emulation.power_on_ram).unwrap_or(0) as i32;
+            settings.emulation.power_on_ram = order[(at + direction).rem_euclid(3) as usize];
+        }
+        Row::Back => {}
+    }
+}
+
+/// A row's label and value as shown.
+pub fn describe(settings: &Settings, row: Row) -> (&'static str, String) {
+    let v = &settings.video;
+    let on = |b: bool| if b { "On" } else { "Off" }.to_string();
+    let percent = |x: f32| format!("{:.0}%", x * 100.0);
+    match row {
+        Row::Shader => ("Picture", if v.shader == Shader::Crt { "CRT" } else { "Sharp pixels" }.into()),
+        Row::Scanlines => ("Scanlines", percent(v.scanlines)),
+        Row::Mask => ("Aperture grille", percent(v.mask)),
+        Row::Curvature => ("Curvature", format!("{:.2}", v.curvature)),
+        Row::Glow => ("Glow", percent(v.glow)),
+        Row::IntegerScale => ("Integer scaling", on(v.integer_scale)),
+        Row::Fullscreen => ("Fullscreen", on(v.fullscreen)),
+        Row::Vsync => ("VSync", on(v.vsync)),
+        Row::Volume => ("Volume", percent(settings.audio.volume)),
+        Row::Mute => ("Mute", on(settings.audio.muted)),
+        Row::FastForward => ("Fast-forward (Tab)", format!("{:.0}x", settings.emulation.fast_forward)),
+        Row::PowerOnRam => (
+            "Power-on RAM (next game)",
+            match settings.emulation.power_on_ram {
+                RamPattern::Zeros => "All $00",
+                RamPattern::Ones => "All $FF",
+                RamPattern::Random => "Random",
+            }
+            .into(),
+        ),
+        Row::Back => ("Back", String::new()),
+    }
+}
+
+pub(crate) fn draw(
+    mut contexts: EguiContexts<'_, '_>,
+    screen: Res<'_, Screen>,
+    menu: Res<'_, Menu>,
+    settings: Option<Res<'_, Settings>>,
+    emulator: Res<'_, Emulator>,
+    mut thumbnails: ResMut<'_, Thumbnails>,
+    mut navs: MessageWriter<'_, Nav>,
+) -> Result {
+    let Screen::Menu(page) = *screen else { return Ok(()) };
+    let ctx = contexts.ctx_mut()?.clone();
+    // The settings leave the picture visible beside them: a live preview.
+    let share = if page == Page::Settings { 0.0 } else { 1.0 };
+    theme::page(&ctx, "phosphor-menu", share, |ui| {
+        let game = emulator.game().map(|g| g.name.clone()).unwrap_or_default();
+        match page {
+            Page::Main => {
+                theme::title(ui, &format!("Paused · {game}"));
+                for (i, label) in MAIN_ITEMS.iter().enumerate() {
+                    let response = theme::item(ui, i == menu.cursor, 280.0, |ui| {
+                        ui.label(egui::RichText::new(*label).size(20.0));
+                    });
+                    if response.clicked() {
+                        navs.write(Nav::Pick(i));
+                    }
+                }
+                theme::hint(ui, "Up and down to choose, Enter or A to pick, Esc or B to resume.");
+            }
+            Page::Save | Page::Load => {
+                theme::title(ui, if page == Page::Save { "Save to a slot" } else { "Load a slot" });
+                let slots = browser_slots();
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    for (row, chunk) in slots.chunks(SLOT_COLUMNS).enumerate() {
+                        ui.horizontal_top(|ui| {
+                            for (i, slot) in chunk.iter().enumerate() {
+                                let index = row * SLOT_COLUMNS + i;
+                                let info = menu.slots.iter().find(|(s, _)| s == slot).map(|(_, info)| info);
+                                let rom_hash = emulator.game().map_or(0, |g| g.rom_hash);
+                                let response = theme::item(ui, index == menu.cursor, 150.0, |ui| {
+                                    slot_card(ui, &ctx, *slot, info, rom_hash, &mut thumbnails);
+                                });
+                                if index == menu.cursor {
+                                    response.scroll_to_me(None);
+                                }
+                                if response.clicked() {
+                                    navs.write(Nav::Pick(index));
+                                }
+                            }
+                        });
+                    }
+                });
+                theme::hint(ui, "Arrows to choose a slot, Enter or A to pick it, Esc or B to go back.");
+            }
+            Page::Settings => {
+                theme::title(ui, "Settings");
+                let Some(settings) = settings.as_deref() else { return };
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    for (i, row) in ROWS.iter().enumerate() {
+                        let (label, value) = describe(settings, *row);
+                        let response = theme::item(ui, i == menu.cursor, 380.0, |ui| {
+                            ui.horizontal(|ui| {
+                                ui.label(egui::RichText::new(label).size(18.0));
+                                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                                    let shown = if *row == Row::Back { value } else { format!("◀  {value}  ▶") };
+                                    ui.label(egui::RichText::new(shown).size(18.0).color(theme::ACCENT));
+                                });
+                            });
+                        });
+                        if i == menu.cursor {
+                            response.scroll_to_me(None);
+                        }
+                        if response.clicked() {
+                            navs.write(Nav::Pick(i));
+                        }
+                    }
+                });
+                theme::hint(ui, "Up and down to choose, left and right (or Enter) to change; applied at once and saved.");
+            }
+        }
+    });
+    Ok(())
+}
+
+fn slot_card(ui: &mut egui::Ui, ctx: &egui::Context, slot: Slot, info: Option<&SlotInfo>, rom_hash: u64, thumbnails: &mut Thumbnails) {
+    let picture = egui::vec2(150.0, 150.0 * 240.0 / 256.0);
+    let title = match slot {
+        Slot::Numbered(n) => format!("Slot {n}"),
+        Slot::Auto => "Autosave".into(),
+    };
+    let (texture, detail) = match info {
+        Some(SlotInfo::Saved { frame, saved_at, thumbnail, .. }) => {
+            let key = (rom_hash ^ (u64::from(slot_key(slot)) << 56), *frame);
+            (thumbnails.get(ctx, key, thumbnail), format!("Frame {frame}\n{}", ago(*saved_at)))
+        }
+        Some(SlotInfo::Unreadable(why)) => (None, format!("Cannot be loaded:\n{why}")),
+        Some(SlotInfo::Empty) => (None, "Empty\n".into()),
+        None => (None, "...\n".into()),
+    };
+    match texture {
+        Some(texture) => {
+            ui.add(egui::Image::new(&texture).fit_to_exact_size(picture).corner_radius(4.0));
+        }
+        None => {
+            let (rect, _) = ui.allocate_exact_size(picture, egui::Sense::hover());
+            ui.painter().rect_filled(rect, 4.0, theme::PANEL);
+        }
+    }
+    ui.label(egui::RichText::new(title).strong());
+    ui.label(egui::RichText::new(detail).small().color(theme::DIM));
+}
+
+fn slot_key(slot: Slot) -> u8 {
+    match slot {
+        Slot::Numbered(n) => n,
+        Slot::Auto => 10,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_rows_step_within_their_ranges() {
+        let mut s = Settings::default();
+        adjust(&mut s, Row::Volume, -1);
+        assert!((s.audio.volume - 0.75).abs() < 1e-6, "{}", s.audio.volume);
+        for _ in 0..40 {
+            adjust(&mut s, Row::Volume, 1);
+        }
+        assert_eq!(s.audio.volume, 1.0);
+        adjust(&mut s, Row::Shader, 1);
+        assert_eq!(s.video.shader, Shader::Sharp);
+        adjust(&mut s, Row::PowerOnRam, -1);
+        assert_eq!(s.emulation.power_on_ram, RamPattern::Random, "cycles both ways");
+        for _ in 0..10 {
+            adjust(&mut s, Row::FastForward, 1);
+        }
+        assert_eq!(s.emulation.fast_forward, 8.0);
+        assert_eq!(describe(&s, Row::FastForward).1, "8x");
+        assert_eq!(browser_slots().len(), 11);
+        assert_eq!(browser_slots()[1], Slot::Numbered(2), "slot 2 is the second card");
+    }
+}

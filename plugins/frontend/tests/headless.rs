@@ -1,0 +1,203 @@
+//! The frontend's logic in a headless app (no window, nothing drawn), with
+//! the bad input a new player produces: a damaged settings file, a state
+//! from another game, a save folder that cannot be written. Each gives a
+//! message in words; nothing is lost and the game keeps running.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use phosphor_emulation::{EmuNotice, EmulationPlugin, Emulator, LoadRom, Telemetry};
+use phosphor_frontend::menu::{browser_slots, Row, ROWS};
+use phosphor_frontend::nav::Nav;
+use phosphor_frontend::settings::Shader;
+use phosphor_frontend::{FrontendPlugin, Page, Screen, Settings};
+use phosphor_io::saves::{Folders, Slot};
+use phosphor_io::BufferPool;
+use phosphor_rt::Config;
+use phosphor_storage::{Storage, StoragePlugin};
+use phosphor_video::{Preset, VideoSettings};
+
+const DEMO: &[u8] = include_bytes!("../../../assets/demo/demo.nes");
+
+#[derive(Resource, Default)]
+struct Said(Vec<String>);
+
+fn listen(mut notices: MessageReader<'_, '_, EmuNotice>, mut said: ResMut<'_, Said>) {
+    for notice in notices.read() {
+        said.0.push(phosphor_frontend::toasts::words(notice).1);
+    }
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("phosphor-frontend-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn headless(folders: Folders, start_home: bool) -> App {
+    let storage = Storage { io: phosphor_io::start(), pool: Arc::new(BufferPool::new(8 << 20)), folders: Some(folders) };
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins)
+        .add_plugins(EmulationPlugin { config: Config::unprivileged() })
+        .insert_resource(storage)
+        .insert_resource(VideoSettings::default())
+        .add_plugins(StoragePlugin)
+        .add_plugins(FrontendPlugin { start_home, demo_name: "Phosphor demo".into(), demo_rom: DEMO, headless: true })
+        .init_resource::<Said>()
+        .add_systems(Last, listen);
+    app
+}
+
+fn run_until(app: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(app) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}; said: {:?}", app.world().resource::<Said>().0);
+        app.update();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn said(app: &App, part: &str) -> Option<String> {
+    app.world().resource::<Said>().0.iter().find(|t| t.contains(part)).cloned()
+}
+
+fn nav(app: &mut App, steps: &[Nav]) {
+    for step in steps {
+        app.world_mut().write_message(*step);
+        app.update();
+    }
+}
+
+fn frames(app: &App) -> u64 {
+    app.world().resource::<Telemetry>().status.frames
+}
+
+fn keeps_running(app: &mut App) {
+    let now = frames(app);
+    run_until(app, "the game to keep running", |app| frames(app) > now + 10);
+}
+
+#[test]
+fn a_damaged_settings_file_is_kept_aside_and_changes_apply_live_and_persist() {
+    let dir = temp("settings");
+    let folders = Folders { data: dir.join("data"), config: dir.join("config") };
+    std::fs::create_dir_all(&folders.config).unwrap();
+    let garbage = b"[video\nshader = = 'crt'\n\x00\xff";
+    std::fs::write(folders.settings(), garbage).unwrap();
+
+    let mut app = headless(folders.clone(), true);
+    app.update();
+    let warning = said(&app, "could not be read").expect("the player is told");
+    assert!(warning.contains("using defaults") && warning.contains("kept as"), "{warning}");
+    assert_eq!(*app.world().resource::<Settings>(), Settings::default());
+    let aside: Vec<_> = std::fs::read_dir(&folders.config).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(std::fs::read(&aside[0]).unwrap(), garbage, "the old file, byte for byte");
+
+    // Home -> the Settings card (after the demo and Open ROM) -> change
+    // the picture: applied at once.
+    run_until(&mut app, "the home list", |app| app.world().resource::<phosphor_frontend::home::Home>().refreshes > 0);
+    let cards = app.world().resource::<phosphor_frontend::home::Home>().cards.len();
+    nav(&mut app, &[Nav::Pick(cards - 1)]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Menu(Page::Settings));
+    assert_eq!(ROWS[0], Row::Shader);
+    nav(&mut app, &[Nav::Right]);
+    assert_eq!(app.world().resource::<Settings>().video.shader, Shader::Sharp);
+    app.update();
+    assert_eq!(app.world().resource::<VideoSettings>().preset, Preset::Sharp, "live");
+    let volume = ROWS.iter().position(|r| *r == Row::Volume).unwrap();
+    let mut steps = vec![Nav::Down; volume];
+    steps.extend([Nav::Left, Nav::Left]);
+    nav(&mut app, &steps);
+    let level = app.world().resource::<Settings>().audio.volume;
+    assert!((level - 0.7).abs() < 1e-4, "two steps down from 80%: {level}");
+
+    // Written half a second after the last change.
+    let path = folders.settings();
+    run_until(&mut app, "the settings file", |_| std::fs::read_to_string(&path).is_ok_and(|t| t.contains("sharp")));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("shader = \"sharp\"") && text.contains("volume = 0.7"), "{text}");
+    nav(&mut app, &[Nav::Back]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Home, "back where it came from");
+    drop(app);
+
+    // The next start reads them back.
+    let app = {
+        let mut app = headless(folders, true);
+        app.update();
+        app
+    };
+    assert_eq!(app.world().resource::<Settings>().video.shader, Shader::Sharp);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn playing_demo(folders: Folders) -> App {
+    let mut app = headless(folders, false);
+    app.world_mut().write_message(LoadRom::new("Phosphor demo", DEMO));
+    run_until(&mut app, "the demo", |app| frames(app) > 20);
+    app
+}
+
+#[test]
+fn a_state_from_another_game_is_refused_in_words_and_the_game_runs_on() {
+    let dir = temp("foreign");
+    let folders = Folders { data: dir.join("data"), config: dir.join("config") };
+    let mut app = playing_demo(folders.clone());
+    let rom_hash = app.world().resource::<Emulator>().game().unwrap().rom_hash;
+
+    // Another game's state put in slot 3 of this one.
+    let mut rom = DEMO.to_vec();
+    rom[16 + 0x100] ^= 0xFF;
+    let mut other = phosphor_nes::Nes::new(phosphor_nes::Cartridge::from_ines(&rom).unwrap());
+    other.run_frame();
+    let slot3 = folders.game(rom_hash).slot_path(Slot::Numbered(3));
+    std::fs::create_dir_all(slot3.parent().unwrap()).unwrap();
+    std::fs::write(&slot3, other.save_state(&[])).unwrap();
+
+    // Esc, Load state, slot 3 (the third card).
+    nav(&mut app, &[Nav::Menu]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Menu(Page::Main));
+    assert!(app.world().resource::<Emulator>().paused(), "the menu pauses the game");
+    nav(&mut app, &[Nav::Down, Nav::Down, Nav::Accept]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Menu(Page::Load));
+    run_until(&mut app, "the slot list", |app| !app.world().resource::<phosphor_frontend::menu::Menu>().slots.is_empty());
+    let index = browser_slots().iter().position(|s| *s == Slot::Numbered(3)).unwrap();
+    nav(&mut app, &[Nav::Pick(index)]);
+    let message = said(&app, "Slot 3").expect("the refusal");
+    assert!(message.contains("another game"), "{message}");
+    assert_eq!(std::fs::read(&slot3).unwrap(), other.save_state(&[]), "the file is left alone");
+
+    // Back and resume: the game runs on.
+    nav(&mut app, &[Nav::Back, Nav::Back]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Playing);
+    assert!(!app.world().resource::<Emulator>().paused());
+    keeps_running(&mut app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_save_folder_that_cannot_be_written_says_so_and_the_game_runs_on() {
+    let dir = temp("unwritable");
+    // A file where the data folder should be: nothing can be made in it
+    // (permissions would not stop a test running as root).
+    let blocked = dir.join("data");
+    std::fs::write(&blocked, b"not a folder").unwrap();
+    let folders = Folders { data: blocked.clone(), config: dir.join("config") };
+    let mut app = playing_demo(folders);
+
+    // Esc, Save state, slot 2.
+    nav(&mut app, &[Nav::Menu, Nav::Down, Nav::Accept]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Menu(Page::Save));
+    let index = browser_slots().iter().position(|s| *s == Slot::Numbered(2)).unwrap();
+    nav(&mut app, &[Nav::Pick(index)]);
+    run_until(&mut app, "the failure", |app| said(app, "not saved").is_some());
+    let message = said(&app, "not saved").unwrap();
+    assert!(message.contains(&blocked.display().to_string()), "names the place: {message}");
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Playing);
+    keeps_running(&mut app);
+    assert_eq!(std::fs::read(&blocked).unwrap(), b"not a folder", "nothing overwritten");
+    let _ = std::fs::remove_dir_all(&dir);
+}
