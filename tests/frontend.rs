@@ -2,7 +2,8 @@
 //! driven by keys typed with xdotool, as a player would. From the home
 //! screen start the demo, play, save to slot 2 through the in-game menu,
 //! quit; start again, find the demo in the recent list with the picture of
-//! where it was left, continue from the autosave, then load slot 2.
+//! where it was left, continue from the autosave, then load slot 2, and
+//! change a setting (kept in the settings file).
 //!
 //! Each step's window is captured (Shift+F12); with
 //! `PHOSPHOR_SCREENSHOTS_TO=<folder>` the captures are copied there
@@ -185,6 +186,14 @@ fn home_play_save_quit_continue_and_load_a_slot() {
     assert_eq!(frame_in(&loaded), slot2_frame, "{loaded}");
     std::thread::sleep(Duration::from_secs(1));
     second.capture("frontend-9-slot2-loaded");
+
+    // Settings from the menu: the picture changes at once, beside the list.
+    second.keys(&["Escape", "Down", "Down", "Down", "Down", "Return", "Right"]);
+    std::thread::sleep(Duration::from_millis(800));
+    second.capture("frontend-10-settings");
+    second.keys(&["Escape", "Escape"]);
     second.quit();
+    let settings = std::fs::read_to_string(data.join("config/settings.toml")).expect("the settings were written");
+    assert!(settings.contains("shader = \"sharp\""), "{settings}");
     let _ = std::fs::remove_dir_all(&data);
 }
