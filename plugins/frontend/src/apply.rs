@@ -68,6 +68,7 @@ fn apply(
     mut volume: Option<ResMut<'_, phosphor_audio::Volume>>,
     mut hotkeys: ResMut<'_, HotkeyOptions>,
     mut power_on: Option<ResMut<'_, PowerOn>>,
+    mut input_map: Option<ResMut<'_, phosphor_input::InputMap>>,
     mut windows: Query<'_, '_, &mut Window, With<PrimaryWindow>>,
     mut file: ResMut<'_, SettingsFile>,
     time: Res<'_, Time<Real>>,
@@ -103,6 +104,9 @@ fn apply(
         volume.muted = settings.audio.muted;
     }
     hotkeys.fast_forward = settings.emulation.fast_forward;
+    if let Some(map) = input_map.as_mut() {
+        **map = settings.input.to_map();
+    }
     if let Some(power_on) = power_on.as_mut() {
         power_on.ram_init = match settings.emulation.power_on_ram {
             RamPattern::Zeros => RamInit::Zeros,

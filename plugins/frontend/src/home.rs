@@ -130,7 +130,12 @@ fn navigate(
     mut open: MessageWriter<'_, OpenRom>,
     mut load: MessageWriter<'_, LoadRom>,
     mut notices: MessageWriter<'_, EmuNotice>,
+    at_start: Res<'_, crate::nav::NavScreen>,
 ) {
+    if at_start.0 != Screen::Home {
+        navs.clear();
+        return;
+    }
     for nav in navs.read() {
         if *screen != Screen::Home {
             continue;

@@ -4,6 +4,8 @@
 //! back to the home screen (writing the autosave first), quit.
 
 use bevy::app::AppExit;
+use bevy::input::keyboard::KeyboardInput;
+use bevy::input::ButtonState;
 use bevy::prelude::*;
 use bevy::tasks::{block_on, futures_lite::future, IoTaskPool, Task};
 use bevy_egui::{egui, EguiContexts};
@@ -14,7 +16,7 @@ use phosphor_storage::{slot_title, SlotRequest, Storage};
 
 use crate::home::{ago, Thumbnails};
 use crate::nav::{step, Nav};
-use crate::settings::{RamPattern, Settings, Shader};
+use crate::settings::{RamPattern, Settings, Shader, BINDINGS};
 use crate::{theme, Page, Screen};
 
 /// The main page's items, in order.
@@ -44,6 +46,8 @@ pub struct Menu {
     pub slots: Vec<(Slot, SlotInfo)>,
     pub settings_from: SettingsFrom,
     listing: Option<Task<Vec<(Slot, SlotInfo)>>>,
+    /// A binding waiting for its key (player, binding).
+    pub capturing: Option<(u8, u8)>,
     /// Whether opening the menu paused the game (then closing resumes it).
     paused_here: bool,
 }
@@ -52,7 +56,8 @@ pub(crate) fn build(app: &mut App) {
     app.init_resource::<Menu>()
         .add_message::<SlotRequest>()
         .add_message::<EmuNotice>()
-        .add_systems(Update, (navigate, listed).chain());
+        .add_message::<KeyboardInput>()
+        .add_systems(Update, (capture, navigate, listed).chain());
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -66,7 +71,12 @@ fn navigate(
     mut requests: MessageWriter<'_, SlotRequest>,
     mut notices: MessageWriter<'_, EmuNotice>,
     mut exit: MessageWriter<'_, AppExit>,
+    at_start: Res<'_, crate::nav::NavScreen>,
 ) {
+    if at_start.0 == Screen::Home {
+        navs.clear();
+        return;
+    }
     for nav in navs.read() {
         match *screen {
             Screen::Playing => {
@@ -162,6 +172,7 @@ fn navigate(
             }
             Screen::Menu(Page::Settings) => {
                 let Some(settings) = settings.as_mut() else { continue };
+                let rows = rows();
                 let picked = match nav {
                     Nav::Pick(n) => {
                         menu.cursor = *n;
@@ -175,19 +186,27 @@ fn navigate(
                         None
                     }
                     _ => {
-                        menu.cursor = step(menu.cursor, ROWS.len(), 1, *nav);
+                        menu.cursor = step(menu.cursor, rows.len(), 1, *nav);
                         None
                     }
                 };
                 let Some(direction) = picked else { continue };
-                if ROWS.get(menu.cursor) == Some(&Row::Back) {
-                    if matches!(nav, Nav::Accept | Nav::Pick(_)) {
+                let row = rows[menu.cursor.min(rows.len() - 1)];
+                let accepted = matches!(nav, Nav::Accept | Nav::Pick(_));
+                if row == Row::Back {
+                    if accepted {
                         close_settings(&mut menu, &mut screen);
                     }
                     continue;
                 }
+                if let Row::Bind(player, i) = row {
+                    if accepted {
+                        menu.capturing = Some((player, i));
+                    }
+                    continue;
+                }
                 let mut changed = (**settings).clone();
-                adjust(&mut changed, ROWS[menu.cursor], direction);
+                adjust(&mut changed, row, direction);
                 if changed != **settings {
                     **settings = changed;
                 }
@@ -243,24 +262,35 @@ pub enum Row {
     Mute,
     FastForward,
     PowerOnRam,
+    TurboRate,
+    /// A player's (0 or 1) binding ([`BINDINGS`] index): Enter, then the key.
+    Bind(u8, u8),
     Back,
 }
 
-pub const ROWS: [Row; 13] = [
-    Row::Shader,
-    Row::Scanlines,
-    Row::Mask,
-    Row::Curvature,
-    Row::Glow,
-    Row::IntegerScale,
-    Row::Fullscreen,
-    Row::Vsync,
-    Row::Volume,
-    Row::Mute,
-    Row::FastForward,
-    Row::PowerOnRam,
-    Row::Back,
-];
+/// The settings page's rows, in order.
+pub fn rows() -> Vec<Row> {
+    let mut rows = vec![
+        Row::Shader,
+        Row::Scanlines,
+        Row::Mask,
+        Row::Curvature,
+        Row::Glow,
+        Row::IntegerScale,
+        Row::Fullscreen,
+        Row::Vsync,
+        Row::Volume,
+        Row::Mute,
+        Row::FastForward,
+        Row::PowerOnRam,
+        Row::TurboRate,
+    ];
+    for player in 0..2 {
+        rows.extend((0..BINDINGS.len() as u8).map(|i| Row::Bind(player, i)));
+    }
+    rows.push(Row::Back);
+    rows
+}
 
 /// Changes one setting a step (`direction` is -1 or +1; on/off rows flip).
 pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
@@ -282,6 +312,12 @@ pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
         Row::Volume => nudge(&mut settings.audio.volume, 0.05, 0.0, 1.0),
         Row::Mute => settings.audio.muted = !settings.audio.muted,
         Row::FastForward => nudge(&mut settings.emulation.fast_forward, 1.0, 2.0, 8.0),
+        Row::TurboRate => {
+            let rate = settings.input.turbo_rate as i32 + 5 * direction;
+            settings.input.turbo_rate = rate.clamp(5, 30) as u32;
+        }
+        // Bound by pressing a key (see `capture`).
+        Row::Bind(..) => {}
         Row::PowerOnRam => {
             let order = [RamPattern::Zeros, RamPattern::Ones, RamPattern::Random];
             let at = order.iter().position(|p| *p == settings.emulation.power_on_ram).unwrap_or(0) as i32;
@@ -317,7 +353,55 @@ pub fn describe(settings: &Settings, row: Row) -> (&'static str, String) {
             }
             .into(),
         ),
+        Row::TurboRate => ("Turbo speed", format!("{} a second", settings.input.turbo_rate)),
+        Row::Bind(player, i) => {
+            let key = settings.input.key(usize::from(player), usize::from(i));
+            let label = if player == 0 { BIND_LABELS_1[usize::from(i)] } else { BIND_LABELS_2[usize::from(i)] };
+            (label, key.map_or("none".into(), phosphor_input::names::key_label))
+        }
         Row::Back => ("Back", String::new()),
+    }
+}
+
+const BIND_LABELS_1: [&str; 10] = [
+    "Player 1: Up", "Player 1: Down", "Player 1: Left", "Player 1: Right", "Player 1: A", "Player 1: B",
+    "Player 1: Select", "Player 1: Start", "Player 1: Turbo A", "Player 1: Turbo B",
+];
+const BIND_LABELS_2: [&str; 10] = [
+    "Player 2: Up", "Player 2: Down", "Player 2: Left", "Player 2: Right", "Player 2: A", "Player 2: B",
+    "Player 2: Select", "Player 2: Start", "Player 2: Turbo A", "Player 2: Turbo B",
+];
+
+/// While a binding waits for its key: the next key pressed is bound (Esc
+/// cancels; the emulator's own keys are refused in words).
+fn capture(
+    mut keys: MessageReader<'_, '_, KeyboardInput>,
+    mut menu: ResMut<'_, Menu>,
+    mut settings: Option<ResMut<'_, Settings>>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+) {
+    let Some((player, i)) = menu.capturing else {
+        keys.clear();
+        return;
+    };
+    for key in keys.read() {
+        if key.state != ButtonState::Pressed || key.repeat {
+            continue;
+        }
+        if key.key_code == KeyCode::Escape {
+            menu.capturing = None;
+            return;
+        }
+        if phosphor_input::names::key_name(key.key_code).is_none() {
+            let label = phosphor_input::names::key_label(key.key_code);
+            notices.write(EmuNotice::Info(format!("{label} is one of Phosphor's own keys; press another")));
+            continue;
+        }
+        if let Some(settings) = settings.as_mut() {
+            settings.input.bind(usize::from(player), usize::from(i), key.key_code);
+        }
+        menu.capturing = None;
+        return;
     }
 }
 
@@ -378,13 +462,22 @@ pub(crate) fn draw(
                 theme::title(ui, "Settings");
                 let Some(settings) = settings.as_deref() else { return };
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    for (i, row) in ROWS.iter().enumerate() {
-                        let (label, value) = describe(settings, *row);
+                    for (i, row) in rows().iter().enumerate() {
+                        let (label, mut value) = describe(settings, *row);
+                        if let Row::Bind(player, which) = *row
+                            && menu.capturing == Some((player, which))
+                        {
+                            value = "press a key (Esc: cancel)".into();
+                        }
                         let response = theme::item(ui, i == menu.cursor, 380.0, |ui| {
                             ui.horizontal(|ui| {
                                 ui.label(egui::RichText::new(label).size(18.0));
                                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                                    let shown = if *row == Row::Back { value } else { format!("◀  {value}  ▶") };
+                                    let shown = match row {
+                                        Row::Back => value,
+                                        Row::Bind(..) => format!("[ {value} ]"),
+                                        _ => format!("◀  {value}  ▶"),
+                                    };
                                     ui.label(egui::RichText::new(shown).size(18.0).color(theme::ACCENT));
                                 });
                             });
@@ -397,7 +490,7 @@ pub(crate) fn draw(
                         }
                     }
                 });
-                theme::hint(ui, "Up and down to choose, left and right (or Enter) to change; applied at once and saved.");
+                theme::hint(ui, "Up and down to choose, left and right (or Enter) to change; Enter on a key, then the new key. Applied at once and saved.");
             }
         }
     });

@@ -23,16 +23,34 @@ pub enum Nav {
     Pick(usize),
 }
 
+/// The screen as the frame began. A step belongs to the screen shown when
+/// it was taken: the screen it opens does not see the same step again.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct NavScreen(pub Screen);
+
 pub(crate) fn build(app: &mut App) {
-    app.add_message::<Nav>().add_message::<KeyboardInput>().add_systems(PreUpdate, read.after(bevy::input::InputSystems));
+    app.add_message::<Nav>()
+        .add_message::<KeyboardInput>()
+        .insert_resource(NavScreen(Screen::Home))
+        .add_systems(PreUpdate, (read, snapshot).chain().after(bevy::input::InputSystems));
+}
+
+fn snapshot(screen: Res<'_, Screen>, mut at_start: ResMut<'_, NavScreen>) {
+    at_start.0 = *screen;
 }
 
 fn read(
     mut keys: MessageReader<'_, '_, KeyboardInput>,
     pads: Query<'_, '_, &Gamepad>,
     screen: Res<'_, Screen>,
+    menu: Option<Res<'_, crate::menu::Menu>>,
     mut nav: MessageWriter<'_, Nav>,
 ) {
+    // A binding waiting for its key takes the keyboard.
+    if menu.is_some_and(|m| m.capturing.is_some()) {
+        keys.clear();
+        return;
+    }
     let playing = *screen == Screen::Playing;
     for key in keys.read() {
         if key.state != ButtonState::Pressed {

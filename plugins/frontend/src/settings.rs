@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
+use phosphor_input::Player;
 use phosphor_io::durable::{create_dir_all, read_file, write_file};
 use phosphor_io::{BufferPool, IoBackend, IoError, Op};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ pub struct Settings {
     pub video: Video,
     pub audio: Audio,
     pub emulation: Emulation,
+    pub input: Input,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,6 +107,128 @@ impl Default for Emulation {
     }
 }
 
+/// What each player's keys do. A key is named as in the file ("KeyX",
+/// "ArrowUp"); a binding left out (or naming no key Phosphor knows) keeps
+/// that player's default.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(default)]
+pub struct Input {
+    pub player1: Keys,
+    pub player2: Keys,
+    /// Presses a second while a turbo button is held: 5 to 30.
+    pub turbo_rate: u32,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input { player1: Keys::default(), player2: Keys::default(), turbo_rate: 15 }
+    }
+}
+
+/// One player's keys, in [`BINDINGS`] order.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(default)]
+pub struct Keys {
+    pub up: Option<String>,
+    pub down: Option<String>,
+    pub left: Option<String>,
+    pub right: Option<String>,
+    pub a: Option<String>,
+    pub b: Option<String>,
+    pub select: Option<String>,
+    pub start: Option<String>,
+    pub turbo_a: Option<String>,
+    pub turbo_b: Option<String>,
+}
+
+/// The bindable buttons: a label, the NES button bit, whether it is turbo.
+pub const BINDINGS: [(&str, u8, bool); 10] = {
+    use phosphor_nes::button::*;
+    [
+        ("Up", UP, false),
+        ("Down", DOWN, false),
+        ("Left", LEFT, false),
+        ("Right", RIGHT, false),
+        ("A", A, false),
+        ("B", B, false),
+        ("Select", SELECT, false),
+        ("Start", START, false),
+        ("Turbo A", A, true),
+        ("Turbo B", B, true),
+    ]
+};
+
+impl Keys {
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let k = self;
+        [&k.up, &k.down, &k.left, &k.right, &k.a, &k.b, &k.select, &k.start, &k.turbo_a, &k.turbo_b][i].as_deref()
+    }
+
+    pub fn set(&mut self, i: usize, name: String) {
+        let k = self;
+        *[&mut k.up, &mut k.down, &mut k.left, &mut k.right, &mut k.a, &mut k.b, &mut k.select, &mut k.start, &mut k.turbo_a, &mut k.turbo_b][i] =
+            Some(name);
+    }
+}
+
+impl Input {
+    pub fn player(&self, player: usize) -> &Keys {
+        if player == 0 { &self.player1 } else { &self.player2 }
+    }
+
+    pub fn player_mut(&mut self, player: usize) -> &mut Keys {
+        if player == 0 { &mut self.player1 } else { &mut self.player2 }
+    }
+
+    /// The key bound to `player`'s binding `i`: the file's, or the default.
+    pub fn key(&self, player: usize, i: usize) -> Option<KeyCode> {
+        let named = self.player(player).get(i).and_then(phosphor_input::names::key_from_name);
+        named.or_else(|| default_key(player, i))
+    }
+
+    /// Binds `key` to `player`'s binding `i`. A key already bound elsewhere
+    /// trades places: that binding gets this one's old key.
+    pub fn bind(&mut self, player: usize, i: usize, key: KeyCode) {
+        let Some(name) = phosphor_input::names::key_name(key) else { return };
+        let old = self.key(player, i);
+        for other_player in 0..2 {
+            for other in 0..BINDINGS.len() {
+                if (other_player, other) != (player, i)
+                    && self.key(other_player, other) == Some(key)
+                    && let Some(old_name) = old.and_then(phosphor_input::names::key_name)
+                {
+                    self.player_mut(other_player).set(other, old_name);
+                }
+            }
+        }
+        self.player_mut(player).set(i, name);
+    }
+
+    /// The input plugin's map for these bindings.
+    pub fn to_map(&self) -> phosphor_input::InputMap {
+        let defaults = phosphor_input::InputMap::default();
+        let (mut keys, mut turbo_keys) = (Vec::new(), Vec::new());
+        for player in 0..2 {
+            let who = if player == 0 { Player::One } else { Player::Two };
+            for (i, (_, bit, turbo)) in BINDINGS.iter().enumerate() {
+                if let Some(key) = self.key(player, i) {
+                    if *turbo { &mut turbo_keys } else { &mut keys }.push((key, who, *bit));
+                }
+            }
+        }
+        let rate = self.turbo_rate.clamp(5, 30);
+        phosphor_input::InputMap { keys, turbo_keys, turbo_frames: u64::from((30 / rate).max(1)), ..defaults }
+    }
+}
+
+fn default_key(player: usize, i: usize) -> Option<KeyCode> {
+    let map = phosphor_input::InputMap::default();
+    let who = if player == 0 { Player::One } else { Player::Two };
+    let (_, bit, turbo) = BINDINGS[i];
+    let list = if turbo { &map.turbo_keys } else { &map.keys };
+    list.iter().find(|(_, p, b)| *p == who && *b == bit).map(|(k, _, _)| *k)
+}
+
 impl Settings {
     /// Values out of range (a hand-edited file) pulled back into range.
     pub fn clamped(mut self) -> Self {
@@ -115,6 +239,7 @@ impl Settings {
         v.glow = clamp(v.glow, 0.0, 1.0);
         self.audio.volume = clamp(self.audio.volume, 0.0, 1.0);
         self.emulation.fast_forward = clamp(self.emulation.fast_forward, 2.0, 8.0);
+        self.input.turbo_rate = self.input.turbo_rate.clamp(5, 30);
         self
     }
 
@@ -200,6 +325,29 @@ mod tests {
         assert_eq!(old.audio, Audio::default());
         let newer: Settings = toml::from_str("[audio]\nvolume = 0.5\nreverb = true\n[future]\nx = 1\n").unwrap();
         assert_eq!(newer.audio.volume, 0.5, "unknown fields and tables are ignored");
+    }
+
+    #[test]
+    fn keys_rebind_trade_places_and_make_the_input_map() {
+        let mut input = Input::default();
+        assert_eq!(input.key(0, 4), Some(KeyCode::KeyX), "player 1's A defaults to X");
+        assert_eq!(input.key(1, 0), Some(KeyCode::KeyW));
+        // Player 1's A onto K: free, simply bound.
+        input.bind(0, 4, KeyCode::KeyK);
+        assert_eq!(input.player1.a.as_deref(), Some("KeyK"));
+        // Player 1's B onto W (player 2's up): they trade.
+        input.bind(0, 5, KeyCode::KeyW);
+        assert_eq!(input.key(0, 5), Some(KeyCode::KeyW));
+        assert_eq!(input.key(1, 0), Some(KeyCode::KeyZ), "player 2's up took Z");
+        input.bind(0, 5, KeyCode::Escape);
+        assert_eq!(input.key(0, 5), Some(KeyCode::KeyW), "reserved keys are not bound");
+        let map = input.to_map();
+        assert!(map.keys.contains(&(KeyCode::KeyK, Player::One, phosphor_nes::button::A)));
+        assert!(!map.keys.iter().any(|(k, _, _)| *k == KeyCode::KeyX), "X is free now");
+        assert!(map.turbo_keys.contains(&(KeyCode::KeyV, Player::One, phosphor_nes::button::A)));
+        assert_eq!(map.turbo_frames, 2, "15 presses a second");
+        let back: Settings = toml::from_str(&Settings { input, ..Settings::default() }.to_toml()).unwrap();
+        assert_eq!(back.input.key(0, 4), Some(KeyCode::KeyK), "bindings survive the file");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use phosphor_emulation::{EmuNotice, EmulationPlugin, Emulator, LoadRom, Telemetry};
-use phosphor_frontend::menu::{browser_slots, Row, ROWS};
+use phosphor_frontend::menu::{browser_slots, rows, Row};
 use phosphor_frontend::nav::Nav;
 use phosphor_frontend::settings::Shader;
 use phosphor_frontend::{FrontendPlugin, Page, Screen, Settings};
@@ -41,7 +41,9 @@ fn headless(folders: Folders, start_home: bool) -> App {
     let storage = Storage { io: phosphor_io::start(), pool: Arc::new(BufferPool::new(8 << 20)), folders: Some(folders) };
     let mut app = App::new();
     app.add_plugins(MinimalPlugins)
+        .add_plugins(bevy::input::InputPlugin)
         .add_plugins(EmulationPlugin { config: Config::unprivileged() })
+        .add_plugins(phosphor_input::InputPlugin)
         .insert_resource(storage)
         .insert_resource(VideoSettings::default())
         .add_plugins(StoragePlugin)
@@ -67,6 +69,22 @@ fn said(app: &App, part: &str) -> Option<String> {
 fn nav(app: &mut App, steps: &[Nav]) {
     for step in steps {
         app.world_mut().write_message(*step);
+        app.update();
+    }
+}
+
+fn key(app: &mut App, key_code: KeyCode) {
+    use bevy::input::keyboard::{Key, KeyboardInput, NativeKey};
+    use bevy::input::ButtonState;
+    for state in [ButtonState::Pressed, ButtonState::Released] {
+        app.world_mut().write_message(KeyboardInput {
+            key_code,
+            logical_key: Key::Unidentified(NativeKey::Unidentified),
+            state,
+            text: None,
+            repeat: false,
+            window: Entity::PLACEHOLDER,
+        });
         app.update();
     }
 }
@@ -103,12 +121,12 @@ fn a_damaged_settings_file_is_kept_aside_and_changes_apply_live_and_persist() {
     let cards = app.world().resource::<phosphor_frontend::home::Home>().cards.len();
     nav(&mut app, &[Nav::Pick(cards - 1)]);
     assert_eq!(*app.world().resource::<Screen>(), Screen::Menu(Page::Settings));
-    assert_eq!(ROWS[0], Row::Shader);
+    assert_eq!(rows()[0], Row::Shader);
     nav(&mut app, &[Nav::Right]);
     assert_eq!(app.world().resource::<Settings>().video.shader, Shader::Sharp);
     app.update();
     assert_eq!(app.world().resource::<VideoSettings>().preset, Preset::Sharp, "live");
-    let volume = ROWS.iter().position(|r| *r == Row::Volume).unwrap();
+    let volume = rows().iter().position(|r| *r == Row::Volume).unwrap();
     let mut steps = vec![Nav::Down; volume];
     steps.extend([Nav::Left, Nav::Left]);
     nav(&mut app, &steps);
@@ -120,6 +138,23 @@ fn a_damaged_settings_file_is_kept_aside_and_changes_apply_live_and_persist() {
     run_until(&mut app, "the settings file", |_| std::fs::read_to_string(&path).is_ok_and(|t| t.contains("sharp")));
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("shader = \"sharp\"") && text.contains("volume = 0.7"), "{text}");
+
+    // Rebinding: Enter on "Player 1: A", then K. The game's map follows,
+    // and the key K had nowhere else is simply taken.
+    let row = rows().iter().position(|r| *r == Row::Bind(0, 4)).unwrap();
+    nav(&mut app, &vec![Nav::Down; row - volume]);
+    nav(&mut app, &[Nav::Accept]);
+    assert_eq!(app.world().resource::<phosphor_frontend::menu::Menu>().capturing, Some((0, 4)));
+    key(&mut app, KeyCode::F5);
+    assert!(said(&app, "F5 is one of Phosphor's own keys").is_some(), "reserved keys are refused in words");
+    key(&mut app, KeyCode::KeyK);
+    app.update();
+    assert_eq!(app.world().resource::<phosphor_frontend::menu::Menu>().capturing, None);
+    let map = app.world().resource::<phosphor_input::InputMap>();
+    assert!(map.keys.contains(&(KeyCode::KeyK, phosphor_input::Player::One, phosphor_nes::button::A)), "{:?}", map.keys);
+    assert!(!map.keys.iter().any(|(k, _, _)| *k == KeyCode::KeyX));
+    run_until(&mut app, "the binding in the file", |_| std::fs::read_to_string(&path).is_ok_and(|t| t.contains("KeyK")));
+
     nav(&mut app, &[Nav::Back]);
     assert_eq!(*app.world().resource::<Screen>(), Screen::Home, "back where it came from");
     drop(app);

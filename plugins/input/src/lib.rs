@@ -14,6 +14,7 @@
 
 mod hotkeys;
 mod map;
+pub mod names;
 
 pub use hotkeys::{Hotkey, HotkeyOptions, FAST_FORWARD_SPEED};
 pub use map::{InputMap, PadSlots, Player};

@@ -21,16 +21,24 @@ impl Player {
 }
 
 /// The mapping. Defaults: player 1 on the arrows, X = A, Z = B, Enter =
-/// Start, Right Shift = Select; player 2 on W A S D, G = A, F = B, E =
-/// Start, Q = Select. On a pad, buttons go by position as on the NES pad:
-/// the right face button (East) is A and the bottom one (South) is B; the
-/// d-pad and the left stick steer.
+/// Start, Right Shift = Select, V = turbo A, C = turbo B; player 2 on
+/// W A S D, G = A, F = B, E = Start, Q = Select, T = turbo A, R = turbo B.
+/// On a pad, buttons go by position as on the NES pad: the right face
+/// button (East) is A and the bottom one (South) is B, the top one (North)
+/// turbo A and the left one (West) turbo B; the d-pad and the left stick
+/// steer.
 #[derive(Resource, Debug, Clone)]
 pub struct InputMap {
     pub keys: Vec<(KeyCode, Player, u8)>,
+    /// Keys that press a button on and off while held.
+    pub turbo_keys: Vec<(KeyCode, Player, u8)>,
     pub pad_buttons: Vec<(GamepadButton, u8)>,
+    pub turbo_pad_buttons: Vec<(GamepadButton, u8)>,
     /// How far the left stick must lean to press a direction (0-1).
     pub stick_threshold: f32,
+    /// Emulated frames a turbo button stays pressed, then released (2: 15
+    /// presses a second).
+    pub turbo_frames: u64,
 }
 
 impl Default for InputMap {
@@ -56,11 +64,10 @@ impl Default for InputMap {
                 (KeyE, Two, button::START),
                 (KeyQ, Two, button::SELECT),
             ],
+            turbo_keys: vec![(KeyV, One, button::A), (KeyC, One, button::B), (KeyT, Two, button::A), (KeyR, Two, button::B)],
             pad_buttons: vec![
                 (GamepadButton::East, button::A),
                 (GamepadButton::South, button::B),
-                (GamepadButton::North, button::A),
-                (GamepadButton::West, button::B),
                 (GamepadButton::Start, button::START),
                 (GamepadButton::Select, button::SELECT),
                 (GamepadButton::DPadUp, button::UP),
@@ -68,17 +75,21 @@ impl Default for InputMap {
                 (GamepadButton::DPadLeft, button::LEFT),
                 (GamepadButton::DPadRight, button::RIGHT),
             ],
+            turbo_pad_buttons: vec![(GamepadButton::North, button::A), (GamepadButton::West, button::B)],
             stick_threshold: 0.5,
+            turbo_frames: 2,
         }
     }
 }
 
 impl InputMap {
-    /// NES buttons held on `pad`.
-    pub fn pad_buttons(&self, pad: &Gamepad) -> u8 {
+    /// NES buttons held on `pad`; turbo buttons count when `turbo_on`.
+    pub fn pad_buttons(&self, pad: &Gamepad, turbo_on: bool) -> u8 {
+        let turbo: &[(GamepadButton, u8)] = if turbo_on { &self.turbo_pad_buttons } else { &[] };
         let mut held = self
             .pad_buttons
             .iter()
+            .chain(turbo)
             .filter(|(b, _)| pad.pressed(*b))
             .fold(0, |acc, (_, bit)| acc | bit);
         let stick = pad.left_stick();
@@ -140,16 +151,21 @@ pub(crate) fn map_buttons(
     map: Res<'_, InputMap>,
     slots: Res<'_, PadSlots>,
     mut pads: ResMut<'_, Pads>,
+    telemetry: Res<'_, phosphor_emulation::Telemetry>,
 ) {
+    // Turbo follows the emulated frames, so its rate is the game's, also
+    // in fast-forward.
+    let turbo_on = (telemetry.status.frames / map.turbo_frames.max(1)).is_multiple_of(2);
+    let turbo: &[(KeyCode, Player, u8)] = if turbo_on { &map.turbo_keys } else { &[] };
     let mut buttons = [0u8; 2];
-    for (key, player, bit) in &map.keys {
+    for (key, player, bit) in map.keys.iter().chain(turbo) {
         if keys.pressed(*key) {
             buttons[player.port()] |= bit;
         }
     }
     for (port, slot) in slots.players.iter().enumerate() {
         if let Some(pad) = slot.and_then(|e| gamepads.get(e).ok()) {
-            buttons[port] |= map.pad_buttons(pad);
+            buttons[port] |= map.pad_buttons(pad, turbo_on);
         }
     }
     pads.set_if_neq(Pads { buttons });

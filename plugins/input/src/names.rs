@@ -1,0 +1,68 @@
+//! Key names as the settings file writes them ("KeyX", "ArrowUp", ...):
+//! the keys a player may bind to a NES button.
+
+use bevy::prelude::KeyCode;
+
+/// Keys that can be bound. Esc, Tab and the function keys are the
+/// emulator's own (menu, fast-forward, hotkeys) and cannot.
+pub const BINDABLE: &[KeyCode] = {
+    use KeyCode::*;
+    &[
+        KeyA, KeyB, KeyC, KeyD, KeyE, KeyF, KeyG, KeyH, KeyI, KeyJ, KeyK, KeyL, KeyM, KeyN, KeyO, KeyP, KeyQ, KeyR,
+        KeyS, KeyT, KeyU, KeyV, KeyW, KeyX, KeyY, KeyZ, Digit0, Digit1, Digit2, Digit3, Digit4, Digit5, Digit6,
+        Digit7, Digit8, Digit9, ArrowUp, ArrowDown, ArrowLeft, ArrowRight, Enter, Space, Backspace, ShiftLeft,
+        ShiftRight, ControlLeft, ControlRight, AltLeft, AltRight, Comma, Period, Slash, Semicolon, Quote,
+        BracketLeft, BracketRight, Backslash, Minus, Equal, Backquote, Numpad0, Numpad1, Numpad2, Numpad3,
+        Numpad4, Numpad5, Numpad6, Numpad7, Numpad8, Numpad9, NumpadEnter, NumpadAdd, NumpadSubtract,
+        NumpadMultiply, NumpadDivide, NumpadDecimal, Home, End, PageUp, PageDown, Insert, Delete,
+    ]
+};
+
+/// The name a key is written as, if it can be bound.
+pub fn key_name(key: KeyCode) -> Option<String> {
+    BINDABLE.contains(&key).then(|| format!("{key:?}"))
+}
+
+/// The key a name stands for.
+pub fn key_from_name(name: &str) -> Option<KeyCode> {
+    BINDABLE.iter().copied().find(|k| format!("{k:?}") == name)
+}
+
+/// A name for people: "X", "Up", "Right Shift".
+pub fn key_label(key: KeyCode) -> String {
+    let name = format!("{key:?}");
+    if let Some(letter) = name.strip_prefix("Key") {
+        return letter.into();
+    }
+    if let Some(digit) = name.strip_prefix("Digit") {
+        return digit.into();
+    }
+    if let Some(arrow) = name.strip_prefix("Arrow") {
+        return arrow.into();
+    }
+    for (side, label) in [("Left", "Left "), ("Right", "Right ")] {
+        if let Some(stem) = name.strip_suffix(side) {
+            return format!("{label}{}", if stem == "Control" { "Ctrl" } else { stem });
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_reserved_keys_cannot_be_bound() {
+        for key in BINDABLE {
+            assert_eq!(key_from_name(&key_name(*key).unwrap()), Some(*key));
+        }
+        assert_eq!(key_name(KeyCode::Escape), None);
+        assert_eq!(key_name(KeyCode::F5), None);
+        assert_eq!(key_from_name("Tab"), None);
+        assert_eq!(key_label(KeyCode::KeyX), "X");
+        assert_eq!(key_label(KeyCode::ShiftRight), "Right Shift");
+        assert_eq!(key_label(KeyCode::ControlLeft), "Left Ctrl");
+        assert_eq!(key_label(KeyCode::ArrowUp), "Up");
+    }
+}
