@@ -16,6 +16,7 @@ use phosphor_io::saves::{RecentGame, Slot};
 use phosphor_storage::session::Written;
 use phosphor_storage::{OpenRom, SlotRequest, Storage};
 
+use crate::library::{Library, LibraryGame};
 use crate::menu::{Menu, SettingsFrom};
 use crate::nav::{step, Nav};
 use crate::{theme, Demo, Page, Screen};
@@ -24,7 +25,11 @@ use crate::{theme, Demo, Page, Screen};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Card {
     Game { game: RecentGame, demo: bool },
+    /// A ROM in the library folder not played yet.
+    Library(LibraryGame),
     OpenRom,
+    /// Choose the library folder (shows the scan's progress).
+    Folder,
     Settings,
 }
 
@@ -45,6 +50,10 @@ pub struct Home {
     pending_continue: Option<u64>,
     /// `Written::slots` as last seen (an autosave while home shows it).
     seen_slots: usize,
+    /// The recent games as last read.
+    recent: Vec<RecentGame>,
+    /// Library scans as last seen.
+    seen_scans: u64,
 }
 
 pub(crate) fn build(app: &mut App) {
@@ -85,16 +94,29 @@ fn refresh(
     }));
 }
 
-fn listed(mut home: ResMut<'_, Home>, demo: Res<'_, Demo>) {
-    let Some(task) = home.listing.as_mut() else { return };
-    let Some(recent) = block_on(future::poll_once(task)) else { return };
-    home.listing = None;
-    home.refreshes += 1;
-    let mut cards: Vec<Card> = recent
-        .into_iter()
+fn listed(mut home: ResMut<'_, Home>, demo: Res<'_, Demo>, library: Res<'_, Library>) {
+    let mut changed = false;
+    if let Some(task) = home.listing.as_mut()
+        && let Some(recent) = block_on(future::poll_once(task))
+    {
+        home.listing = None;
+        home.refreshes += 1;
+        home.recent = recent;
+        changed = true;
+    }
+    if library.scans != home.seen_scans {
+        home.seen_scans = library.scans;
+        changed = true;
+    }
+    if !changed {
+        return;
+    }
+    let mut cards: Vec<Card> = home
+        .recent
+        .iter()
         .map(|game| {
             let is_demo = game.rom_hash == demo.rom_hash;
-            let game = if is_demo { RecentGame { name: demo.name.clone(), ..game } } else { game };
+            let game = if is_demo { RecentGame { name: demo.name.clone(), ..game.clone() } } else { game.clone() };
             Card::Game { game, demo: is_demo }
         })
         .collect();
@@ -113,7 +135,11 @@ fn listed(mut home: ResMut<'_, Home>, demo: Res<'_, Demo>) {
         })
         .collect();
     info!("home: {}", shown.join("; "));
+    // The library's games not already among the played ones.
+    let played: Vec<u64> = home.recent.iter().map(|g| g.rom_hash).collect();
+    cards.extend(library.games.iter().filter(|g| g.problem.is_some() || !played.contains(&g.rom_hash)).cloned().map(Card::Library));
     cards.push(Card::OpenRom);
+    cards.push(Card::Folder);
     cards.push(Card::Settings);
     home.cursor = home.cursor.min(cards.len() - 1);
     home.cards = cards;
@@ -125,6 +151,7 @@ fn navigate(
     mut screen: ResMut<'_, Screen>,
     mut home: ResMut<'_, Home>,
     mut menu: ResMut<'_, Menu>,
+    mut library: ResMut<'_, Library>,
     mut emulator: ResMut<'_, Emulator>,
     demo: Res<'_, Demo>,
     mut open: MessageWriter<'_, OpenRom>,
@@ -200,6 +227,17 @@ fn navigate(
                         .map(|file| file.path().to_path_buf())
                 }));
             }
+            Some(Card::Library(game)) => match &game.problem {
+                Some(why) => {
+                    notices.write(EmuNotice::Problem(format!("{} cannot be played: {why}", game.name)));
+                }
+                None => {
+                    open.write(OpenRom { path: game.path.clone() });
+                    home.pending_continue = None;
+                    *screen = Screen::Playing;
+                }
+            },
+            Some(Card::Folder) => crate::library::choose_folder(&mut library),
             Some(Card::Settings) => {
                 menu.settings_from = SettingsFrom::Home;
                 menu.cursor = 0;
@@ -340,6 +378,7 @@ pub(crate) fn draw(
     mut home: ResMut<'_, Home>,
     mut thumbnails: ResMut<'_, Thumbnails>,
     mut navs: MessageWriter<'_, Nav>,
+    library: Res<'_, Library>,
 ) -> Result {
     if *screen != Screen::Home {
         return Ok(());
@@ -361,7 +400,7 @@ pub(crate) fn draw(
                     for (i, card) in chunk.iter().enumerate() {
                         let index = row * columns + i;
                         let focused = index == home.cursor && home.choice.is_none();
-                        let response = theme::item(ui, focused, CARD_WIDTH, |ui| draw_card(ui, &ctx, card, &mut thumbnails));
+                        let response = theme::item(ui, focused, CARD_WIDTH, |ui| draw_card(ui, &ctx, card, &mut thumbnails, &library));
                         if focused {
                             response.scroll_to_me(None);
                         }
@@ -400,7 +439,7 @@ pub(crate) fn draw(
     Ok(())
 }
 
-fn draw_card(ui: &mut egui::Ui, ctx: &egui::Context, card: &Card, thumbnails: &mut Thumbnails) {
+fn draw_card(ui: &mut egui::Ui, ctx: &egui::Context, card: &Card, thumbnails: &mut Thumbnails, library: &Library) {
     let picture = egui::vec2(CARD_WIDTH, CARD_WIDTH * 240.0 / 256.0);
     match card {
         Card::Game { game, demo } => {
@@ -423,6 +462,31 @@ fn draw_card(ui: &mut egui::Ui, ctx: &egui::Context, card: &Card, thumbnails: &m
             placeholder(ui, picture, "+");
             ui.label(egui::RichText::new("Open ROM...").strong().size(18.0));
             ui.label(egui::RichText::new("Choose a .nes file").small().color(theme::DIM));
+        }
+        Card::Library(game) => {
+            placeholder(ui, picture, if game.problem.is_some() { "!" } else { "ROM" });
+            ui.label(egui::RichText::new(&game.name).strong().size(18.0));
+            let detail = game.problem.clone().unwrap_or_else(|| "In your library".into());
+            ui.label(egui::RichText::new(detail).small().color(theme::DIM));
+        }
+        Card::Folder => {
+            placeholder(ui, picture, "🗀");
+            ui.label(egui::RichText::new("ROM folder...").strong().size(18.0));
+            match (&library.progress, &library.folder) {
+                (Some(progress), _) => {
+                    let found = progress.found.load(std::sync::atomic::Ordering::Relaxed);
+                    let done = progress.done.load(std::sync::atomic::Ordering::Relaxed);
+                    let fraction = if found == 0 { 0.0 } else { done as f32 / found as f32 };
+                    ui.add(egui::ProgressBar::new(fraction).desired_width(CARD_WIDTH).text(format!("Scanning {done} of {found}")));
+                }
+                (None, Some(folder)) => {
+                    let name = folder.file_name().map_or_else(|| folder.display().to_string(), |n| n.to_string_lossy().into_owned());
+                    ui.label(egui::RichText::new(format!("{name}: {} games", library.games.len())).small().color(theme::DIM));
+                }
+                (None, None) => {
+                    ui.label(egui::RichText::new("Choose where your ROMs are").small().color(theme::DIM));
+                }
+            }
         }
         Card::Settings => {
             placeholder(ui, picture, "⚙");

@@ -6,6 +6,8 @@
 //!   demo always there, "Open ROM..." (the system's file dialog), a
 //!   dropped .nes file starts at once; a game with an autosave offers
 //!   Continue or Start over;
+//! - [`library`]: a ROM folder the player chooses, scanned in the
+//!   background with its progress shown;
 //! - [`menu`]: Esc (or the pad's Start) pauses into resume, save and load
 //!   through a slot browser with thumbnails, reset, settings, home, quit;
 //! - [`settings`]: TOML in the config folder, applied live ([`apply`]),
@@ -18,6 +20,7 @@
 
 pub mod apply;
 pub mod home;
+pub mod library;
 pub mod menu;
 pub mod nav;
 pub mod settings;
@@ -80,6 +83,7 @@ impl Plugin for FrontendPlugin {
         nav::build(app);
         apply::build(app);
         toasts::build(app);
+        library::build(app);
         home::build(app);
         menu::build(app);
         if !self.headless {

@@ -23,6 +23,14 @@ pub struct Settings {
     pub audio: Audio,
     pub emulation: Emulation,
     pub input: Input,
+    pub library: LibrarySettings,
+}
+
+/// Where the player keeps ROMs (chosen from the home screen).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(default)]
+pub struct LibrarySettings {
+    pub folder: Option<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -40,11 +40,13 @@ fn temp(name: &str) -> PathBuf {
 fn headless(folders: Folders, start_home: bool) -> App {
     let storage = Storage { io: phosphor_io::start(), pool: Arc::new(BufferPool::new(8 << 20)), folders: Some(folders) };
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins)
+    app.add_plugins(MinimalPlugins);
+    // ROM files open through the I/O layer's asset source.
+    phosphor_storage::register_sources(&mut app, &storage);
+    app.add_plugins(bevy::asset::AssetPlugin { file_path: std::env::temp_dir().to_string_lossy().into_owned(), ..default() })
         .add_plugins(bevy::input::InputPlugin)
         .add_plugins(EmulationPlugin { config: Config::unprivileged() })
         .add_plugins(phosphor_input::InputPlugin)
-        .insert_resource(storage)
         .insert_resource(VideoSettings::default())
         .add_plugins(StoragePlugin)
         .add_plugins(FrontendPlugin { start_home, demo_name: "Phosphor demo".into(), demo_rom: DEMO, headless: true })
@@ -234,5 +236,49 @@ fn a_save_folder_that_cannot_be_written_says_so_and_the_game_runs_on() {
     assert_eq!(*app.world().resource::<Screen>(), Screen::Playing);
     keeps_running(&mut app);
     assert_eq!(std::fs::read(&blocked).unwrap(), b"not a folder", "nothing overwritten");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_rom_folder_is_scanned_in_the_background_and_its_games_start_from_home() {
+    let dir = temp("library");
+    let folders = Folders { data: dir.join("data"), config: dir.join("config") };
+    let roms = dir.join("roms");
+    std::fs::create_dir_all(roms.join("more/deeper")).unwrap();
+    std::fs::create_dir_all(roms.join(".hidden")).unwrap();
+    std::fs::write(roms.join("Zeta.nes"), DEMO).unwrap();
+    let mut other = DEMO.to_vec();
+    other[16 + 0x100] ^= 0xFF;
+    std::fs::write(roms.join("more/deeper/Alpha.NES"), &other).unwrap();
+    std::fs::write(roms.join("more/notes.nes"), "not a game").unwrap();
+    std::fs::write(roms.join(".hidden/Secret.nes"), DEMO).unwrap();
+    std::fs::write(roms.join("readme.txt"), "hello").unwrap();
+
+    let mut app = headless(folders, true);
+    app.update();
+    app.world_mut().resource_mut::<Settings>().library.folder = Some(roms.clone());
+    run_until(&mut app, "the scan", |app| app.world().resource::<phosphor_frontend::library::Library>().scans == 1);
+    let library = app.world().resource::<phosphor_frontend::library::Library>();
+    let found: Vec<(&str, bool)> = library.games.iter().map(|g| (g.name.as_str(), g.problem.is_none())).collect();
+    assert_eq!(found, [("Alpha", true), ("notes", false), ("Zeta", true)], "sorted by name; hidden folders and other files left out");
+    assert!(library.games[1].problem.as_deref().unwrap().contains("too short"), "{:?}", library.games[1].problem);
+    let said_count = said(&app, "Library: 2 games found").expect("told when done");
+    assert!(said_count.contains("1 files cannot be played"), "{said_count}");
+    run_until(&mut app, "the cards", |app| {
+        app.world().resource::<phosphor_frontend::home::Home>().cards.iter().any(|c| matches!(c, phosphor_frontend::home::Card::Library(_)))
+    });
+
+    // Nothing was played yet: all three are library cards. Alpha starts.
+    let cards = app.world().resource::<phosphor_frontend::home::Home>().cards.clone();
+    let alpha = cards
+        .iter()
+        .position(|c| matches!(c, phosphor_frontend::home::Card::Library(g) if g.name == "Alpha"))
+        .expect("Alpha has a card");
+    nav(&mut app, &[Nav::Pick(alpha)]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Playing);
+    run_until(&mut app, "Alpha to start", |app| app.world().resource::<Emulator>().game().is_some_and(|g| g.name == "Alpha.NES"));
+    run_until(&mut app, "the folder in the settings file", |_| {
+        std::fs::read_to_string(dir.join("config/settings.toml")).is_ok_and(|t| t.contains("roms"))
+    });
     let _ = std::fs::remove_dir_all(&dir);
 }
