@@ -19,11 +19,20 @@ const WINDOW_SIZE: (u32, u32) = (878, 720);
 pub fn run(args: &PlayArgs) -> ExitCode {
     let first = args.rom.clone();
     let (shader, integer_scale) = (args.shader, args.integer_scale);
-    let config = if args.normal_priority { phosphor_rt::Config::unprivileged() } else { phosphor_rt::Config::default() };
+    let mut config = if args.normal_priority { phosphor_rt::Config::unprivileged() } else { phosphor_rt::Config::default() };
+    // The settings come first: the sound latency sizes the emulation
+    // thread's ring when it starts.
+    let storage = phosphor_storage::Storage::for_user();
+    let settings = storage.folders.as_ref().map(|folders| {
+        phosphor_io::block_on(phosphor_frontend::settings::load(&*storage.io, &storage.pool, &folders.settings()))
+    });
+    if let Some(loaded) = &settings {
+        config.audio_latency = loaded.settings.audio_latency();
+    }
 
     let mut app = App::new();
     phosphor_video::register_shader_source(&mut app, &resource_dir("shaders"));
-    phosphor_storage::register_sources(&mut app, &phosphor_storage::Storage::for_user());
+    phosphor_storage::register_sources(&mut app, &storage);
     app.add_plugins(
         DefaultPlugins
             .set(WindowPlugin {
@@ -49,6 +58,7 @@ pub fn run(args: &PlayArgs) -> ExitCode {
             demo_name: DEMO_NAME.into(),
             demo_rom: DEMO_ROM,
             headless: false,
+            settings,
         },
     ))
     .insert_resource(phosphor_debugger::DebuggerPanel::shown(args.debugger))

@@ -200,7 +200,10 @@ pub(crate) fn load_roms(
     for request in requests.read() {
         let cartridge = match request.cartridge.clone() {
             Some(cartridge) => Ok(*cartridge),
-            None => Cartridge::from_ines(&request.bytes),
+            None => Cartridge::from_ines_with(
+                &request.bytes,
+                phosphor_nes::LoadOptions { region: power_on.region, ..Default::default() },
+            ),
         };
         let game = match cartridge {
             Ok(cartridge) => Game::new(cartridge, power_on.ram_init),

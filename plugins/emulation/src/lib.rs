@@ -55,6 +55,8 @@ pub struct Pads {
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PowerOn {
     pub ram_init: phosphor_nes::RamInit,
+    /// Run every game as this console; `None`: as its header says.
+    pub region: Option<phosphor_nes::Region>,
 }
 
 /// Asks for a ROM to be loaded and run from power-on.

@@ -39,9 +39,18 @@ pub(crate) fn build(app: &mut App) {
         .add_systems(Last, save_on_exit);
 }
 
+/// The settings file as the app read it before the plugins were built.
+#[derive(Resource, Debug)]
+pub(crate) struct Preloaded(pub settings::Loaded);
+
 /// Reads the file before anything starts (a few hundred bytes; the app
-/// cannot look right until it is known).
-fn read_at_start(mut commands: Commands<'_, '_>, storage: Option<Res<'_, Storage>>, mut notices: MessageWriter<'_, EmuNotice>) {
+/// cannot look right until it is known), unless the app already did.
+fn read_at_start(
+    mut commands: Commands<'_, '_>,
+    storage: Option<Res<'_, Storage>>,
+    preloaded: Option<Res<'_, Preloaded>>,
+    mut notices: MessageWriter<'_, EmuNotice>,
+) {
     let Some(storage) = storage else {
         commands.insert_resource(Settings::default());
         return;
@@ -50,7 +59,10 @@ fn read_at_start(mut commands: Commands<'_, '_>, storage: Option<Res<'_, Storage
         commands.insert_resource(Settings::default());
         return;
     };
-    let loaded = block_on(settings::load(&*storage.io, &storage.pool, &path));
+    let loaded = match preloaded {
+        Some(preloaded) => preloaded.0.clone(),
+        None => block_on(settings::load(&*storage.io, &storage.pool, &path)),
+    };
     if let Some(warning) = loaded.warning {
         warn!("{warning}");
         notices.write(EmuNotice::Problem(warning));
@@ -108,6 +120,7 @@ fn apply(
         **map = settings.input.to_map();
     }
     if let Some(power_on) = power_on.as_mut() {
+        power_on.region = settings.emulation.region.forced();
         power_on.ram_init = match settings.emulation.power_on_ram {
             RamPattern::Zeros => RamInit::Zeros,
             RamPattern::Ones => RamInit::Ones,

@@ -68,11 +68,17 @@ pub struct FrontendPlugin {
     pub demo_rom: &'static [u8],
     /// Draw nothing (no egui): headless apps and tests of the logic.
     pub headless: bool,
+    /// The settings file as the app already read it (it needs the sound
+    /// latency before the emulation thread starts); `None`: read it here.
+    pub settings: Option<settings::Loaded>,
 }
 
 impl Plugin for FrontendPlugin {
     fn build(&self, app: &mut App) {
         let rom_hash = phosphor_nes::Cartridge::from_ines(self.demo_rom).map_or(0, |c| c.rom_hash());
+        if let Some(loaded) = &self.settings {
+            app.insert_resource(apply::Preloaded(loaded.clone()));
+        }
         app.insert_resource(Demo { name: self.demo_name.clone(), rom: Arc::from(self.demo_rom), rom_hash })
             .insert_resource(if self.start_home { Screen::Home } else { Screen::Playing })
             .insert_resource(phosphor_input::HotkeyOptions { escape_pauses: false, ..default() })

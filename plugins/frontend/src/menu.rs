@@ -16,7 +16,7 @@ use phosphor_storage::{slot_title, SlotRequest, Storage};
 
 use crate::home::{ago, Thumbnails};
 use crate::nav::{step, Nav};
-use crate::settings::{RamPattern, Settings, Shader, BINDINGS};
+use crate::settings::{RamPattern, RegionChoice, Settings, Shader, BINDINGS};
 use crate::{theme, Page, Screen};
 
 /// The main page's items, in order.
@@ -262,6 +262,8 @@ pub enum Row {
     Mute,
     FastForward,
     PowerOnRam,
+    Region,
+    AudioLatency,
     TurboRate,
     /// A player's (0 or 1) binding ([`BINDINGS`] index): Enter, then the key.
     Bind(u8, u8),
@@ -283,6 +285,8 @@ pub fn rows() -> Vec<Row> {
         Row::Mute,
         Row::FastForward,
         Row::PowerOnRam,
+        Row::Region,
+        Row::AudioLatency,
         Row::TurboRate,
     ];
     for player in 0..2 {
@@ -312,6 +316,15 @@ pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
         Row::Volume => nudge(&mut settings.audio.volume, 0.05, 0.0, 1.0),
         Row::Mute => settings.audio.muted = !settings.audio.muted,
         Row::FastForward => nudge(&mut settings.emulation.fast_forward, 1.0, 2.0, 8.0),
+        Row::Region => {
+            let order = [RegionChoice::Auto, RegionChoice::Ntsc, RegionChoice::Pal, RegionChoice::Dendy];
+            let at = order.iter().position(|r| *r == settings.emulation.region).unwrap_or(0) as i32;
+            settings.emulation.region = order[(at + direction).rem_euclid(4) as usize];
+        }
+        Row::AudioLatency => {
+            let ms = settings.audio.latency_ms as i32 + 8 * direction;
+            settings.audio.latency_ms = ms.clamp(16, 96) as u32;
+        }
         Row::TurboRate => {
             let rate = settings.input.turbo_rate as i32 + 5 * direction;
             settings.input.turbo_rate = rate.clamp(5, 30) as u32;
@@ -353,6 +366,17 @@ pub fn describe(settings: &Settings, row: Row) -> (&'static str, String) {
             }
             .into(),
         ),
+        Row::Region => (
+            "Console (next game)",
+            match settings.emulation.region {
+                RegionChoice::Auto => "As the ROM says",
+                RegionChoice::Ntsc => "NTSC (60 Hz)",
+                RegionChoice::Pal => "PAL (50 Hz)",
+                RegionChoice::Dendy => "Dendy",
+            }
+            .into(),
+        ),
+        Row::AudioLatency => ("Sound latency (next start)", format!("{} ms", settings.audio.latency_ms)),
         Row::TurboRate => ("Turbo speed", format!("{} a second", settings.input.turbo_rate)),
         Row::Bind(player, i) => {
             let key = settings.input.key(usize::from(player), usize::from(i));

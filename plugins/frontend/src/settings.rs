@@ -80,11 +80,15 @@ pub struct Audio {
     /// 0 to 1.
     pub volume: f32,
     pub muted: bool,
+    /// Sound buffered between the core and the device, 16 to 96 ms: lower
+    /// answers sooner, higher survives a busier machine. Takes effect at
+    /// the next start (the sound ring is sized when the thread starts).
+    pub latency_ms: u32,
 }
 
 impl Default for Audio {
     fn default() -> Self {
-        Audio { volume: 0.8, muted: false }
+        Audio { volume: 0.8, muted: false, latency_ms: 32 }
     }
 }
 
@@ -100,6 +104,29 @@ pub enum RamPattern {
     Random,
 }
 
+/// Which console a game runs as.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RegionChoice {
+    /// As the ROM's header says (NTSC when it does not say).
+    #[default]
+    Auto,
+    Ntsc,
+    Pal,
+    Dendy,
+}
+
+impl RegionChoice {
+    pub fn forced(self) -> Option<phosphor_nes::Region> {
+        match self {
+            RegionChoice::Auto => None,
+            RegionChoice::Ntsc => Some(phosphor_nes::Region::Ntsc),
+            RegionChoice::Pal => Some(phosphor_nes::Region::Pal),
+            RegionChoice::Dendy => Some(phosphor_nes::Region::Dendy),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(default)]
 pub struct Emulation {
@@ -107,11 +134,17 @@ pub struct Emulation {
     pub fast_forward: f32,
     /// What the console's RAM holds at power-on (for the next game started).
     pub power_on_ram: RamPattern,
+    /// The console to run as (for the next game started).
+    pub region: RegionChoice,
 }
 
 impl Default for Emulation {
     fn default() -> Self {
-        Emulation { fast_forward: phosphor_input::FAST_FORWARD_SPEED, power_on_ram: RamPattern::Zeros }
+        Emulation {
+            fast_forward: phosphor_input::FAST_FORWARD_SPEED,
+            power_on_ram: RamPattern::Zeros,
+            region: RegionChoice::Auto,
+        }
     }
 }
 
@@ -238,6 +271,11 @@ fn default_key(player: usize, i: usize) -> Option<KeyCode> {
 }
 
 impl Settings {
+    /// The sound latency as the emulation thread's configuration wants it.
+    pub fn audio_latency(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::from(self.audio.latency_ms.clamp(16, 96)))
+    }
+
     /// Values out of range (a hand-edited file) pulled back into range.
     pub fn clamped(mut self) -> Self {
         let v = &mut self.video;
@@ -248,6 +286,7 @@ impl Settings {
         self.audio.volume = clamp(self.audio.volume, 0.0, 1.0);
         self.emulation.fast_forward = clamp(self.emulation.fast_forward, 2.0, 8.0);
         self.input.turbo_rate = self.input.turbo_rate.clamp(5, 30);
+        self.audio.latency_ms = self.audio.latency_ms.clamp(16, 96);
         self
     }
 
@@ -263,7 +302,7 @@ fn clamp(value: f32, low: f32, high: f32) -> f32 {
 }
 
 /// What reading the settings file came to.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Loaded {
     pub settings: Settings,
     /// Something the player should be told (a damaged file moved aside).

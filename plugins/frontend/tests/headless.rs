@@ -49,7 +49,7 @@ fn headless(folders: Folders, start_home: bool) -> App {
         .add_plugins(phosphor_input::InputPlugin)
         .insert_resource(VideoSettings::default())
         .add_plugins(StoragePlugin)
-        .add_plugins(FrontendPlugin { start_home, demo_name: "Phosphor demo".into(), demo_rom: DEMO, headless: true })
+        .add_plugins(FrontendPlugin { start_home, demo_name: "Phosphor demo".into(), demo_rom: DEMO, headless: true, settings: None })
         .init_resource::<Said>()
         .add_systems(Last, listen);
     app
@@ -140,6 +140,15 @@ fn a_damaged_settings_file_is_kept_aside_and_changes_apply_live_and_persist() {
     run_until(&mut app, "the settings file", |_| std::fs::read_to_string(&path).is_ok_and(|t| t.contains("sharp")));
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("shader = \"sharp\"") && text.contains("volume = 0.7"), "{text}");
+
+    // The console for the next game: PAL, two steps along from "as the ROM says".
+    let region = rows().iter().position(|r| *r == Row::Region).unwrap();
+    let mut steps = vec![Nav::Down; region - volume];
+    steps.extend([Nav::Right, Nav::Right]);
+    nav(&mut app, &steps);
+    app.update();
+    assert_eq!(app.world().resource::<phosphor_emulation::PowerOn>().region, Some(phosphor_nes::Region::Pal));
+    let volume = region;
 
     // Rebinding: Enter on "Player 1: A", then K. The game's map follows,
     // and the key K had nowhere else is simply taken.

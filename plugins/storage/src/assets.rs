@@ -297,6 +297,38 @@ pub enum RomLoadError {
     NotPlayable { name: String, source: RomError },
 }
 
+/// How to load a ROM: the console to run it as, if not its header's.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RomLoadSettings {
+    pub region: Option<ForcedRegion>,
+}
+
+/// A console region forced by the player.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedRegion {
+    Ntsc,
+    Pal,
+    Dendy,
+}
+
+impl ForcedRegion {
+    pub fn from_region(region: phosphor_nes::Region) -> Self {
+        match region {
+            phosphor_nes::Region::Pal => ForcedRegion::Pal,
+            phosphor_nes::Region::Dendy => ForcedRegion::Dendy,
+            phosphor_nes::Region::Ntsc | phosphor_nes::Region::Multi => ForcedRegion::Ntsc,
+        }
+    }
+
+    pub fn region(self) -> phosphor_nes::Region {
+        match self {
+            ForcedRegion::Ntsc => phosphor_nes::Region::Ntsc,
+            ForcedRegion::Pal => phosphor_nes::Region::Pal,
+            ForcedRegion::Dendy => phosphor_nes::Region::Dendy,
+        }
+    }
+}
+
 /// iNES / NES 2.0 files to [`Rom`]s; reads the game's battery RAM from the
 /// data folder (through the I/O layer) when the cartridge has a battery.
 #[derive(Debug, TypePath)]
@@ -312,16 +344,22 @@ impl RomLoader {
 
 impl AssetLoader for RomLoader {
     type Asset = Rom;
-    type Settings = ();
+    type Settings = RomLoadSettings;
     type Error = RomLoadError;
 
-    async fn load(&self, reader: &mut dyn Reader, _: &(), context: &mut LoadContext<'_>) -> Result<Rom, RomLoadError> {
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        settings: &RomLoadSettings,
+        context: &mut LoadContext<'_>,
+    ) -> Result<Rom, RomLoadError> {
         let path = context.path().path();
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).await.map_err(|source| RomLoadError::Read { name: name.clone(), source })?;
-        let mut cartridge =
-            Cartridge::from_ines(&bytes).map_err(|source| RomLoadError::NotPlayable { name: name.clone(), source })?;
+        let options = phosphor_nes::LoadOptions { region: settings.region.map(ForcedRegion::region), ..Default::default() };
+        let mut cartridge = Cartridge::from_ines_with(&bytes, options)
+            .map_err(|source| RomLoadError::NotPlayable { name: name.clone(), source })?;
         let (battery_loaded, battery_problem) = self.load_battery(&mut cartridge).await;
         Ok(Rom { name, bytes: Arc::from(bytes), cartridge, battery_loaded, battery_problem })
     }

@@ -10,7 +10,7 @@ use bevy::asset::LoadState;
 use bevy::prelude::*;
 use phosphor_emulation::{EmuNotice, LoadRom};
 
-use crate::assets::{failure_words, rom_path, Rom};
+use crate::assets::{failure_words, rom_path, ForcedRegion, Rom, RomLoadSettings};
 
 /// Asks for the ROM file at `path` to be loaded and started.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
@@ -40,10 +40,19 @@ pub(crate) fn build(app: &mut App) {
         .add_systems(Update, (request, finish).chain().before(phosphor_emulation::EmulationSystems::Load));
 }
 
-fn request(mut opens: MessageReader<'_, '_, OpenRom>, server: Res<'_, AssetServer>, mut opening: ResMut<'_, Opening>) {
+fn request(
+    mut opens: MessageReader<'_, '_, OpenRom>,
+    server: Res<'_, AssetServer>,
+    mut opening: ResMut<'_, Opening>,
+    power_on: Option<Res<'_, phosphor_emulation::PowerOn>>,
+) {
+    let region = power_on.and_then(|p| p.region).map(ForcedRegion::from_region);
     for open in opens.read() {
         info!("opening {}", open.path.display());
-        let handle = server.load::<Rom>(rom_path(&open.path));
+        let handle = server
+            .load_builder()
+            .with_settings(move |s: &mut RomLoadSettings| s.region = region)
+            .load::<Rom>(rom_path(&open.path));
         opening.pending.push((open.path.clone(), handle));
     }
 }
