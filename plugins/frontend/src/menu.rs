@@ -16,7 +16,7 @@ use phosphor_storage::{slot_title, SlotRequest, Storage};
 
 use crate::home::{ago, Thumbnails};
 use crate::nav::{step, Nav};
-use crate::settings::{RamPattern, RegionChoice, Settings, Shader, BINDINGS};
+use crate::settings::{RamPattern, RegionChoice, Settings, Shader, BINDINGS, PAD_BINDINGS};
 use crate::{theme, Page, Screen};
 
 /// The main page's items, in order.
@@ -48,6 +48,8 @@ pub struct Menu {
     listing: Option<Task<Vec<(Slot, SlotInfo)>>>,
     /// A binding waiting for its key (player, binding).
     pub capturing: Option<(u8, u8)>,
+    /// A pad binding waiting for its button (profile, binding).
+    pub capturing_pad: Option<(String, u8)>,
     /// Whether opening the menu paused the game (then closing resumes it).
     paused_here: bool,
 }
@@ -57,7 +59,8 @@ pub(crate) fn build(app: &mut App) {
         .add_message::<SlotRequest>()
         .add_message::<EmuNotice>()
         .add_message::<KeyboardInput>()
-        .add_systems(Update, (capture, navigate, listed).chain());
+        .init_resource::<SettingsPad>()
+        .add_systems(Update, (track_pad, capture, capture_pad, navigate, listed).chain());
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -72,6 +75,7 @@ fn navigate(
     mut notices: MessageWriter<'_, EmuNotice>,
     mut exit: MessageWriter<'_, AppExit>,
     at_start: Res<'_, crate::nav::NavScreen>,
+    shown_pad: Res<'_, SettingsPad>,
 ) {
     if at_start.0 == Screen::Home {
         navs.clear();
@@ -172,7 +176,7 @@ fn navigate(
             }
             Screen::Menu(Page::Settings) => {
                 let Some(settings) = settings.as_mut() else { continue };
-                let rows = rows();
+                let rows = rows_for(shown_pad.0.as_deref());
                 let picked = match nav {
                     Nav::Pick(n) => {
                         menu.cursor = *n;
@@ -202,6 +206,12 @@ fn navigate(
                 if let Row::Bind(player, i) = row {
                     if accepted {
                         menu.capturing = Some((player, i));
+                    }
+                    continue;
+                }
+                if let Row::PadBind(i) = row {
+                    if accepted && let Some(pad) = shown_pad.0.clone() {
+                        menu.capturing_pad = Some((pad, i));
                     }
                     continue;
                 }
@@ -267,11 +277,19 @@ pub enum Row {
     TurboRate,
     /// A player's (0 or 1) binding ([`BINDINGS`] index): Enter, then the key.
     Bind(u8, u8),
+    /// The connected pad's profile, binding [`PAD_BINDINGS`] index: Enter,
+    /// then the button.
+    PadBind(u8),
     Back,
 }
 
-/// The settings page's rows, in order.
+/// The settings page's rows with no pad connected.
 pub fn rows() -> Vec<Row> {
+    rows_for(None)
+}
+
+/// The settings page's rows; with a pad connected, its profile's rows too.
+pub fn rows_for(pad: Option<&str>) -> Vec<Row> {
     let mut rows = vec![
         Row::Shader,
         Row::Scanlines,
@@ -292,8 +310,29 @@ pub fn rows() -> Vec<Row> {
     for player in 0..2 {
         rows.extend((0..BINDINGS.len() as u8).map(|i| Row::Bind(player, i)));
     }
+    if pad.is_some() {
+        rows.extend((0..PAD_BINDINGS.len() as u8).map(Row::PadBind));
+    }
     rows.push(Row::Back);
     rows
+}
+
+/// The pad whose profile the settings page shows: player 1's, else
+/// player 2's (its name as the system reports it).
+#[derive(Resource, Debug, Default, Clone, PartialEq, Eq)]
+pub struct SettingsPad(pub Option<String>);
+
+fn track_pad(
+    slots: Option<Res<'_, phosphor_input::PadSlots>>,
+    pads: Query<'_, '_, Option<&Name>, With<Gamepad>>,
+    mut shown: ResMut<'_, SettingsPad>,
+) {
+    let name = slots.and_then(|s| {
+        s.players.iter().flatten().find_map(|e| pads.get(*e).ok().map(|n| n.map_or("Gamepad".to_string(), |n| n.as_str().to_string())))
+    });
+    if shown.0 != name {
+        shown.0 = name;
+    }
 }
 
 /// Changes one setting a step (`direction` is -1 or +1; on/off rows flip).
@@ -330,7 +369,7 @@ pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
             settings.input.turbo_rate = rate.clamp(5, 30) as u32;
         }
         // Bound by pressing a key (see `capture`).
-        Row::Bind(..) => {}
+        Row::Bind(..) | Row::PadBind(_) => {}
         Row::PowerOnRam => {
             let order = [RamPattern::Zeros, RamPattern::Ones, RamPattern::Random];
             let at = order.iter().position(|p| *p == settings.emulation.power_on_ram).unwrap_or(0) as i32;
@@ -383,8 +422,16 @@ pub fn describe(settings: &Settings, row: Row) -> (&'static str, String) {
             let label = if player == 0 { BIND_LABELS_1[usize::from(i)] } else { BIND_LABELS_2[usize::from(i)] };
             (label, key.map_or("none".into(), phosphor_input::names::key_label))
         }
+        Row::PadBind(_) => ("Pad", String::new()),
         Row::Back => ("Back", String::new()),
     }
+}
+
+/// A pad row's label and value for the pad named `pad`.
+pub fn describe_pad(settings: &Settings, pad: &str, i: u8) -> (String, String) {
+    let (binding, _, _) = PAD_BINDINGS[usize::from(i)];
+    let button = settings.input.pad_button(pad, usize::from(i));
+    (format!("{pad}: {binding}"), button.map_or("none".into(), phosphor_input::names::pad_button_label))
 }
 
 const BIND_LABELS_1: [&str; 10] = [
@@ -395,6 +442,34 @@ const BIND_LABELS_2: [&str; 10] = [
     "Player 2: Up", "Player 2: Down", "Player 2: Left", "Player 2: Right", "Player 2: A", "Player 2: B",
     "Player 2: Select", "Player 2: Start", "Player 2: Turbo A", "Player 2: Turbo B",
 ];
+
+/// While a pad binding waits: the next bindable button pressed on any pad
+/// is bound in the shown pad's profile (Esc on the keyboard cancels).
+fn capture_pad(
+    pads: Query<'_, '_, &Gamepad>,
+    mut menu: ResMut<'_, Menu>,
+    mut settings: Option<ResMut<'_, Settings>>,
+    mut keys: MessageReader<'_, '_, KeyboardInput>,
+) {
+    let Some((profile, i)) = menu.capturing_pad.clone() else {
+        keys.clear();
+        return;
+    };
+    if keys.read().any(|k| k.state == ButtonState::Pressed && k.key_code == KeyCode::Escape) {
+        menu.capturing_pad = None;
+        return;
+    }
+    for pad in &pads {
+        let pressed = phosphor_input::names::BINDABLE_PAD.iter().copied().find(|b| pad.just_pressed(*b));
+        if let Some(button) = pressed {
+            if let Some(settings) = settings.as_mut() {
+                settings.input.bind_pad(&profile, usize::from(i), button);
+            }
+            menu.capturing_pad = None;
+            return;
+        }
+    }
+}
 
 /// While a binding waits for its key: the next key pressed is bound (Esc
 /// cancels; the emulator's own keys are refused in words).
@@ -437,6 +512,7 @@ pub(crate) fn draw(
     emulator: Res<'_, Emulator>,
     mut thumbnails: ResMut<'_, Thumbnails>,
     mut navs: MessageWriter<'_, Nav>,
+    shown_pad: Res<'_, SettingsPad>,
 ) -> Result {
     let Screen::Menu(page) = *screen else { return Ok(()) };
     let ctx = contexts.ctx_mut()?.clone();
@@ -486,8 +562,19 @@ pub(crate) fn draw(
                 theme::title(ui, "Settings");
                 let Some(settings) = settings.as_deref() else { return };
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    for (i, row) in rows().iter().enumerate() {
-                        let (label, mut value) = describe(settings, *row);
+                    for (i, row) in rows_for(shown_pad.0.as_deref()).iter().enumerate() {
+                        let (label, mut value) = match (*row, shown_pad.0.as_deref()) {
+                            (Row::PadBind(which), Some(pad)) => describe_pad(settings, pad, which),
+                            _ => {
+                                let (label, value) = describe(settings, *row);
+                                (label.to_string(), value)
+                            }
+                        };
+                        if let Row::PadBind(which) = *row
+                            && menu.capturing_pad.as_ref().is_some_and(|(_, w)| *w == which)
+                        {
+                            value = "press a button (Esc: cancel)".into();
+                        }
                         if let Row::Bind(player, which) = *row
                             && menu.capturing == Some((player, which))
                         {
@@ -495,11 +582,11 @@ pub(crate) fn draw(
                         }
                         let response = theme::item(ui, i == menu.cursor, 380.0, |ui| {
                             ui.horizontal(|ui| {
-                                ui.label(egui::RichText::new(label).size(18.0));
+                                ui.label(egui::RichText::new(&label).size(18.0));
                                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                                     let shown = match row {
                                         Row::Back => value,
-                                        Row::Bind(..) => format!("[ {value} ]"),
+                                        Row::Bind(..) | Row::PadBind(_) => format!("[ {value} ]"),
                                         _ => format!("◀  {value}  ▶"),
                                     };
                                     ui.label(egui::RichText::new(shown).size(18.0).color(theme::ACCENT));

@@ -47,7 +47,7 @@ fn read(
     mut nav: MessageWriter<'_, Nav>,
 ) {
     // A binding waiting for its key takes the keyboard.
-    if menu.is_some_and(|m| m.capturing.is_some()) {
+    if menu.is_some_and(|m| m.capturing.is_some() || m.capturing_pad.is_some()) {
         keys.clear();
         return;
     }

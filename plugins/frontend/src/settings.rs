@@ -158,11 +158,45 @@ pub struct Input {
     pub player2: Keys,
     /// Presses a second while a turbo button is held: 5 to 30.
     pub turbo_rate: u32,
+    /// Per-device pad profiles, by the pad's name as the system reports it
+    /// (each kind of pad keeps its own layout). Buttons named as Bevy's
+    /// `GamepadButton` ("South", "East", ...).
+    pub pads: std::collections::BTreeMap<String, PadKeys>,
 }
 
 impl Default for Input {
     fn default() -> Self {
-        Input { player1: Keys::default(), player2: Keys::default(), turbo_rate: 15 }
+        Input { player1: Keys::default(), player2: Keys::default(), turbo_rate: 15, pads: Default::default() }
+    }
+}
+
+/// One pad profile, in [`PAD_BINDINGS`] order.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(default)]
+pub struct PadKeys {
+    pub a: Option<String>,
+    pub b: Option<String>,
+    pub select: Option<String>,
+    pub start: Option<String>,
+    pub turbo_a: Option<String>,
+    pub turbo_b: Option<String>,
+}
+
+/// The pad's bindable buttons (the d-pad and stick always steer).
+pub const PAD_BINDINGS: [(&str, u8, bool); 6] = {
+    use phosphor_nes::button::*;
+    [("A", A, false), ("B", B, false), ("Select", SELECT, false), ("Start", START, false), ("Turbo A", A, true), ("Turbo B", B, true)]
+};
+
+impl PadKeys {
+    fn slot(&mut self, i: usize) -> &mut Option<String> {
+        let k = self;
+        [&mut k.a, &mut k.b, &mut k.select, &mut k.start, &mut k.turbo_a, &mut k.turbo_b][i]
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        let k = self;
+        [&k.a, &k.b, &k.select, &k.start, &k.turbo_a, &k.turbo_b][i].as_deref()
     }
 }
 
@@ -245,6 +279,28 @@ impl Input {
         self.player_mut(player).set(i, name);
     }
 
+    /// The button bound on pads named `pad` to binding `i`.
+    pub fn pad_button(&self, pad: &str, i: usize) -> Option<GamepadButton> {
+        let named = self.pads.get(pad).and_then(|p| p.get(i)).and_then(phosphor_input::names::pad_button_from_name);
+        named.or_else(|| default_pad_button(i))
+    }
+
+    /// Binds `button` on pads named `pad`; a button already used in that
+    /// profile trades places.
+    pub fn bind_pad(&mut self, pad: &str, i: usize, button: GamepadButton) {
+        let Some(name) = phosphor_input::names::pad_button_name(button) else { return };
+        let old = self.pad_button(pad, i);
+        for other in 0..PAD_BINDINGS.len() {
+            if other != i
+                && self.pad_button(pad, other) == Some(button)
+                && let Some(old_name) = old.and_then(phosphor_input::names::pad_button_name)
+            {
+                *self.pads.entry(pad.to_string()).or_default().slot(other) = Some(old_name);
+            }
+        }
+        *self.pads.entry(pad.to_string()).or_default().slot(i) = Some(name);
+    }
+
     /// The input plugin's map for these bindings.
     pub fn to_map(&self) -> phosphor_input::InputMap {
         let defaults = phosphor_input::InputMap::default();
@@ -257,9 +313,34 @@ impl Input {
                 }
             }
         }
+        let steering: Vec<(GamepadButton, u8)> = defaults.pad_buttons.iter().filter(|(b, _)| is_dpad(*b)).copied().collect();
+        let pad_profiles = self
+            .pads
+            .keys()
+            .map(|pad| {
+                let (mut buttons, mut turbo) = (steering.clone(), Vec::new());
+                for (i, (_, bit, is_turbo)) in PAD_BINDINGS.iter().enumerate() {
+                    if let Some(button) = self.pad_button(pad, i) {
+                        if *is_turbo { &mut turbo } else { &mut buttons }.push((button, *bit));
+                    }
+                }
+                (pad.clone(), buttons, turbo)
+            })
+            .collect();
         let rate = self.turbo_rate.clamp(5, 30);
-        phosphor_input::InputMap { keys, turbo_keys, turbo_frames: u64::from((30 / rate).max(1)), ..defaults }
+        phosphor_input::InputMap { keys, turbo_keys, pad_profiles, turbo_frames: u64::from((30 / rate).max(1)), ..defaults }
     }
+}
+
+fn is_dpad(button: GamepadButton) -> bool {
+    matches!(button, GamepadButton::DPadUp | GamepadButton::DPadDown | GamepadButton::DPadLeft | GamepadButton::DPadRight)
+}
+
+fn default_pad_button(i: usize) -> Option<GamepadButton> {
+    let map = phosphor_input::InputMap::default();
+    let (_, bit, turbo) = PAD_BINDINGS[i];
+    let list = if turbo { &map.turbo_pad_buttons } else { &map.pad_buttons };
+    list.iter().find(|(b, mapped)| *mapped == bit && !is_dpad(*b)).map(|(b, _)| *b)
 }
 
 fn default_key(player: usize, i: usize) -> Option<KeyCode> {
@@ -393,8 +474,20 @@ mod tests {
         assert!(!map.keys.iter().any(|(k, _, _)| *k == KeyCode::KeyX), "X is free now");
         assert!(map.turbo_keys.contains(&(KeyCode::KeyV, Player::One, phosphor_nes::button::A)));
         assert_eq!(map.turbo_frames, 2, "15 presses a second");
+        // A pad profile: this kind of pad swaps A and B.
+        assert_eq!(input.pad_button("Pad X", 0), Some(GamepadButton::East), "A defaults to the right button");
+        input.bind_pad("Pad X", 0, GamepadButton::South);
+        assert_eq!(input.pad_button("Pad X", 0), Some(GamepadButton::South));
+        assert_eq!(input.pad_button("Pad X", 1), Some(GamepadButton::East), "B took A's old button");
+        assert_eq!(input.pad_button("Other pad", 0), Some(GamepadButton::East), "other pads keep theirs");
+        let map = input.to_map();
+        let (_, buttons, turbo) = map.pad_profiles.iter().find(|(n, _, _)| n == "Pad X").unwrap();
+        assert!(buttons.contains(&(GamepadButton::South, phosphor_nes::button::A)));
+        assert!(buttons.contains(&(GamepadButton::DPadUp, phosphor_nes::button::UP)), "the d-pad steers");
+        assert!(turbo.contains(&(GamepadButton::North, phosphor_nes::button::A)));
         let back: Settings = toml::from_str(&Settings { input, ..Settings::default() }.to_toml()).unwrap();
         assert_eq!(back.input.key(0, 4), Some(KeyCode::KeyK), "bindings survive the file");
+        assert_eq!(back.input.pad_button("Pad X", 0), Some(GamepadButton::South));
     }
 
     #[test]

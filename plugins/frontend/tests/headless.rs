@@ -291,3 +291,52 @@ fn a_rom_folder_is_scanned_in_the_background_and_its_games_start_from_home() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_pads_buttons_are_remapped_by_pressing_them_and_kept_per_device() {
+    use bevy::input::gamepad::{GamepadSettings, RawGamepadButtonChangedEvent, RawGamepadEvent};
+    let dir = temp("pad");
+    let folders = Folders { data: dir.join("data"), config: dir.join("config") };
+    let mut app = headless(folders.clone(), true);
+    app.update();
+    let pad = app.world_mut().spawn((Gamepad::default(), GamepadSettings::default(), Name::new("Test Pad"))).id();
+    let press = |app: &mut App, button: GamepadButton, value: f32| {
+        app.world_mut().write_message(RawGamepadEvent::Button(RawGamepadButtonChangedEvent::new(pad, button, value)));
+        app.update();
+    };
+    app.update();
+    app.update();
+    assert_eq!(app.world().resource::<phosphor_frontend::menu::SettingsPad>().0.as_deref(), Some("Test Pad"));
+
+    // Home -> Settings -> the pad's "A" row; Enter, then the bottom button.
+    run_until(&mut app, "the home list", |app| app.world().resource::<phosphor_frontend::home::Home>().refreshes > 0);
+    let cards = app.world().resource::<phosphor_frontend::home::Home>().cards.len();
+    nav(&mut app, &[Nav::Pick(cards - 1)]);
+    let rows = phosphor_frontend::menu::rows_for(Some("Test Pad"));
+    let row = rows.iter().position(|r| *r == Row::PadBind(0)).expect("the pad's rows are shown");
+    nav(&mut app, &[Nav::Pick(row)]);
+    assert_eq!(app.world().resource::<phosphor_frontend::menu::Menu>().capturing_pad, Some(("Test Pad".into(), 0)));
+    press(&mut app, GamepadButton::South, 1.0);
+    press(&mut app, GamepadButton::South, 0.0);
+    assert_eq!(app.world().resource::<phosphor_frontend::menu::Menu>().capturing_pad, None);
+    let settings = app.world().resource::<Settings>();
+    assert_eq!(settings.input.pad_button("Test Pad", 0), Some(GamepadButton::South));
+    assert_eq!(settings.input.pad_button("Test Pad", 1), Some(GamepadButton::East), "B took the right button");
+    assert_eq!(settings.input.pad_button("Another Pad", 0), Some(GamepadButton::East), "other devices keep the default");
+
+    // In the game, the bottom button is now A on this pad.
+    nav(&mut app, &[Nav::Back]);
+    app.world_mut().write_message(LoadRom::new("Phosphor demo", DEMO));
+    run_until(&mut app, "the demo", |app| app.world().resource::<Emulator>().game().is_some());
+    nav(&mut app, &[Nav::Back]);
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Playing, "Esc on the home screen returns to the game");
+    app.world_mut().write_message(RawGamepadEvent::Button(RawGamepadButtonChangedEvent::new(pad, GamepadButton::South, 1.0)));
+    app.update();
+    let held = app.world().resource::<phosphor_emulation::Pads>().buttons[0];
+    assert_eq!(held & phosphor_nes::button::A, phosphor_nes::button::A, "pads: {held:08b}");
+    assert_eq!(held & phosphor_nes::button::B, 0);
+    run_until(&mut app, "the profile in the file", |_| {
+        std::fs::read_to_string(folders.settings()).is_ok_and(|t| t.contains("[input.pads.\"Test Pad\"]") && t.contains("a = \"South\""))
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -32,8 +32,12 @@ pub struct InputMap {
     pub keys: Vec<(KeyCode, Player, u8)>,
     /// Keys that press a button on and off while held.
     pub turbo_keys: Vec<(KeyCode, Player, u8)>,
+    /// Pad buttons for pads with no profile of their own.
     pub pad_buttons: Vec<(GamepadButton, u8)>,
     pub turbo_pad_buttons: Vec<(GamepadButton, u8)>,
+    /// Per-device profiles, by the pad's name as the system reports it:
+    /// (name, buttons, turbo buttons).
+    pub pad_profiles: Vec<(String, Vec<(GamepadButton, u8)>, Vec<(GamepadButton, u8)>)>,
     /// How far the left stick must lean to press a direction (0-1).
     pub stick_threshold: f32,
     /// Emulated frames a turbo button stays pressed, then released (2: 15
@@ -76,6 +80,7 @@ impl Default for InputMap {
                 (GamepadButton::DPadRight, button::RIGHT),
             ],
             turbo_pad_buttons: vec![(GamepadButton::North, button::A), (GamepadButton::West, button::B)],
+            pad_profiles: Vec::new(),
             stick_threshold: 0.5,
             turbo_frames: 2,
         }
@@ -83,11 +88,16 @@ impl Default for InputMap {
 }
 
 impl InputMap {
-    /// NES buttons held on `pad`; turbo buttons count when `turbo_on`.
-    pub fn pad_buttons(&self, pad: &Gamepad, turbo_on: bool) -> u8 {
-        let turbo: &[(GamepadButton, u8)] = if turbo_on { &self.turbo_pad_buttons } else { &[] };
-        let mut held = self
-            .pad_buttons
+    /// NES buttons held on `pad` (its profile found by `name`, else the
+    /// default); turbo buttons count when `turbo_on`.
+    pub fn pad_buttons(&self, pad: &Gamepad, name: Option<&str>, turbo_on: bool) -> u8 {
+        let profile = name.and_then(|n| self.pad_profiles.iter().find(|(p, _, _)| p == n));
+        let (buttons, turbo) = match profile {
+            Some((_, buttons, turbo)) => (buttons, turbo),
+            None => (&self.pad_buttons, &self.turbo_pad_buttons),
+        };
+        let turbo: &[(GamepadButton, u8)] = if turbo_on { turbo } else { &[] };
+        let mut held = buttons
             .iter()
             .chain(turbo)
             .filter(|(b, _)| pad.pressed(*b))
@@ -147,7 +157,7 @@ pub(crate) fn assign_pads(
 /// it, and a player on a keyboard can only do it on purpose.
 pub(crate) fn map_buttons(
     keys: Res<'_, ButtonInput<KeyCode>>,
-    gamepads: Query<'_, '_, &Gamepad>,
+    gamepads: Query<'_, '_, (&Gamepad, Option<&Name>)>,
     map: Res<'_, InputMap>,
     slots: Res<'_, PadSlots>,
     mut pads: ResMut<'_, Pads>,
@@ -164,8 +174,8 @@ pub(crate) fn map_buttons(
         }
     }
     for (port, slot) in slots.players.iter().enumerate() {
-        if let Some(pad) = slot.and_then(|e| gamepads.get(e).ok()) {
-            buttons[port] |= map.pad_buttons(pad, turbo_on);
+        if let Some((pad, name)) = slot.and_then(|e| gamepads.get(e).ok()) {
+            buttons[port] |= map.pad_buttons(pad, name.map(Name::as_str), turbo_on);
         }
     }
     pads.set_if_neq(Pads { buttons });

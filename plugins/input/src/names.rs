@@ -1,7 +1,7 @@
 //! Key names as the settings file writes them ("KeyX", "ArrowUp", ...):
 //! the keys a player may bind to a NES button.
 
-use bevy::prelude::KeyCode;
+use bevy::prelude::{GamepadButton, KeyCode};
 
 /// Keys that can be bound. Esc, Tab and the function keys are the
 /// emulator's own (menu, fast-forward, hotkeys) and cannot.
@@ -48,6 +48,42 @@ pub fn key_label(key: KeyCode) -> String {
     name
 }
 
+/// Pad buttons that can be bound to A, B, Select, Start and the turbos
+/// (the d-pad and the stick always steer).
+pub const BINDABLE_PAD: &[GamepadButton] = {
+    use GamepadButton::*;
+    &[South, East, North, West, C, Z, LeftTrigger, LeftTrigger2, RightTrigger, RightTrigger2, Select, Start, Mode, LeftThumb, RightThumb]
+};
+
+pub fn pad_button_name(button: GamepadButton) -> Option<String> {
+    BINDABLE_PAD.contains(&button).then(|| format!("{button:?}"))
+}
+
+pub fn pad_button_from_name(name: &str) -> Option<GamepadButton> {
+    BINDABLE_PAD.iter().copied().find(|b| format!("{b:?}") == name)
+}
+
+/// A name for people, by position ("bottom button", "left shoulder").
+pub fn pad_button_label(button: GamepadButton) -> String {
+    use GamepadButton::*;
+    match button {
+        South => "bottom button".into(),
+        East => "right button".into(),
+        North => "top button".into(),
+        West => "left button".into(),
+        LeftTrigger => "left shoulder".into(),
+        RightTrigger => "right shoulder".into(),
+        LeftTrigger2 => "left trigger".into(),
+        RightTrigger2 => "right trigger".into(),
+        LeftThumb => "left stick press".into(),
+        RightThumb => "right stick press".into(),
+        Select => "Select / Back".into(),
+        Start => "Start / Menu".into(),
+        Mode => "Home".into(),
+        other => format!("{other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +100,9 @@ mod tests {
         assert_eq!(key_label(KeyCode::ShiftRight), "Right Shift");
         assert_eq!(key_label(KeyCode::ControlLeft), "Left Ctrl");
         assert_eq!(key_label(KeyCode::ArrowUp), "Up");
+        for button in BINDABLE_PAD {
+            assert_eq!(pad_button_from_name(&pad_button_name(*button).unwrap()), Some(*button));
+        }
+        assert_eq!(pad_button_name(GamepadButton::DPadUp), None, "the d-pad always steers");
     }
 }
