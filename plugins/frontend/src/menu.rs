@@ -504,6 +504,7 @@ fn capture(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn draw(
     mut contexts: EguiContexts<'_, '_>,
     screen: Res<'_, Screen>,

@@ -17,7 +17,7 @@ mod map;
 pub mod names;
 
 pub use hotkeys::{Hotkey, HotkeyOptions, FAST_FORWARD_SPEED};
-pub use map::{InputMap, PadSlots, Player};
+pub use map::{InputMap, PadBinding, PadProfile, PadSlots, Player};
 
 use bevy::input::InputSystems;
 use bevy::prelude::*;

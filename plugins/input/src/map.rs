@@ -20,6 +20,12 @@ impl Player {
     }
 }
 
+/// A pad button and the NES button bits it presses.
+pub type PadBinding = (GamepadButton, u8);
+
+/// A pad profile: the pad's name, its buttons, its turbo buttons.
+pub type PadProfile = (String, Vec<PadBinding>, Vec<PadBinding>);
+
 /// The mapping. Defaults: player 1 on the arrows, X = A, Z = B, Enter =
 /// Start, Right Shift = Select, V = turbo A, C = turbo B; player 2 on
 /// W A S D, G = A, F = B, E = Start, Q = Select, T = turbo A, R = turbo B.
@@ -37,7 +43,7 @@ pub struct InputMap {
     pub turbo_pad_buttons: Vec<(GamepadButton, u8)>,
     /// Per-device profiles, by the pad's name as the system reports it:
     /// (name, buttons, turbo buttons).
-    pub pad_profiles: Vec<(String, Vec<(GamepadButton, u8)>, Vec<(GamepadButton, u8)>)>,
+    pub pad_profiles: Vec<PadProfile>,
     /// How far the left stick must lean to press a direction (0-1).
     pub stick_threshold: f32,
     /// Emulated frames a turbo button stays pressed, then released (2: 15
