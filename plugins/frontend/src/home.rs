@@ -380,10 +380,11 @@ pub(crate) fn draw(
     mut navs: MessageWriter<'_, Nav>,
     library: Res<'_, Library>,
 ) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
     if *screen != Screen::Home {
+        theme::closed(&ctx, "phosphor-home");
         return Ok(());
     }
-    let ctx = contexts.ctx_mut()?.clone();
     theme::page(&ctx, "phosphor-home", 1.0, |ui| {
         ui.horizontal(|ui| {
             ui.label(egui::RichText::new("PHOSPHOR").heading().strong().color(theme::ACCENT));

@@ -515,11 +515,16 @@ pub(crate) fn draw(
     mut navs: MessageWriter<'_, Nav>,
     shown_pad: Res<'_, SettingsPad>,
 ) -> Result {
-    let Screen::Menu(page) = *screen else { return Ok(()) };
     let ctx = contexts.ctx_mut()?.clone();
+    let pages = [Page::Main, Page::Save, Page::Load, Page::Settings];
+    let shown = if let Screen::Menu(page) = *screen { Some(page) } else { None };
+    for page in pages.into_iter().filter(|p| Some(*p) != shown) {
+        theme::closed(&ctx, &format!("phosphor-menu-{page:?}"));
+    }
+    let Some(page) = shown else { return Ok(()) };
     // The settings leave the picture visible beside them: a live preview.
     let share = if page == Page::Settings { 0.0 } else { 1.0 };
-    theme::page(&ctx, "phosphor-menu", share, |ui| {
+    theme::page(&ctx, &format!("phosphor-menu-{page:?}"), share, |ui| {
         let game = emulator.game().map(|g| g.name.clone()).unwrap_or_default();
         match page {
             Page::Main => {

@@ -78,6 +78,14 @@ pub fn hint(ui: &mut egui::Ui, text: &str) {
     ui.label(egui::RichText::new(text).small().color(DIM));
 }
 
+const SLIDE_SECONDS: f32 = 0.2;
+const SLIDE_PIXELS: f32 = 48.0;
+
+/// Marks a page as not shown, so it slides in the next time it opens.
+pub fn closed(ctx: &egui::Context, id: &str) {
+    ctx.animate_bool_with_time(egui::Id::new(id).with("open"), false, SLIDE_SECONDS);
+}
+
 /// A page over the window, from its left edge across `share` of its
 /// width (1.0: all of it; less leaves the game visible beside it, as the
 /// settings do for a live preview). Opaque: the picture under it is not
@@ -85,7 +93,11 @@ pub fn hint(ui: &mut egui::Ui, text: &str) {
 pub fn page(ctx: &egui::Context, id: &str, share: f32, add: impl FnOnce(&mut egui::Ui)) {
     let rect = ctx.content_rect();
     let width = (rect.width() * share).max(rect.width().min(460.0));
-    egui::Area::new(egui::Id::new(id)).fixed_pos(rect.min).order(egui::Order::Background).show(ctx, |ui| {
+    // A page slides in from the left as it opens (a fifth of a second,
+    // drawn on the main thread: the game's thread never waits for it).
+    let shown = ctx.animate_bool_with_time(egui::Id::new(id).with("open"), true, SLIDE_SECONDS);
+    let from = rect.min + egui::vec2(-SLIDE_PIXELS * (1.0 - shown), 0.0);
+    egui::Area::new(egui::Id::new(id)).fixed_pos(from).order(egui::Order::Background).show(ctx, |ui| {
         egui::Frame::new().fill(BACKDROP).inner_margin(28.0).show(ui, |ui| {
             let inner = egui::vec2(width - 56.0, rect.height() - 56.0);
             ui.set_min_size(inner);
