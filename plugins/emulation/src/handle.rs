@@ -206,7 +206,15 @@ pub(crate) fn load_roms(
             ),
         };
         let game = match cartridge {
-            Ok(cartridge) => Game::new(cartridge, power_on.ram_init),
+            Ok(cartridge) => {
+                let ram_init = if power_on.random_each_time {
+                    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+                    phosphor_nes::RamInit::Seeded(now.map_or(1, |d| d.as_nanos() as u64))
+                } else {
+                    power_on.ram_init
+                };
+                Game::new(cartridge, ram_init)
+            }
             Err(err) => {
                 warn!("{}: not loaded: {err}", request.name);
                 notices.write(EmuNotice::RomRefused { name: request.name.clone(), reason: err.to_string() });

@@ -55,6 +55,9 @@ pub struct Pads {
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PowerOn {
     pub ram_init: phosphor_nes::RamInit,
+    /// A new random pattern for every game started (as a real console's
+    /// RAM powers up differently each time); `ram_init` is then ignored.
+    pub random_each_time: bool,
     /// Run every game as this console; `None`: as its header says.
     pub region: Option<phosphor_nes::Region>,
 }

@@ -121,13 +121,10 @@ fn apply(
     }
     if let Some(power_on) = power_on.as_mut() {
         power_on.region = settings.emulation.region.forced();
+        power_on.random_each_time = settings.emulation.power_on_ram == RamPattern::Random;
         power_on.ram_init = match settings.emulation.power_on_ram {
-            RamPattern::Zeros => RamInit::Zeros,
             RamPattern::Ones => RamInit::Ones,
-            RamPattern::Random => {
-                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos());
-                RamInit::Seeded(nanos as u64)
-            }
+            RamPattern::Zeros | RamPattern::Random => RamInit::Zeros,
         };
     }
 }
