@@ -295,8 +295,10 @@ pub struct Stopped {
     pub game: LoadedGame,
     /// The cartridge's battery RAM, if it has a battery.
     pub battery: Option<Vec<u8>>,
-    /// A capture of the whole machine ([`phosphor_rt::Snapshot`]'s body).
-    pub state: phosphor_rt::Snapshot,
+    /// The whole machine, captured; `None` when the game stopped on an
+    /// internal error (a broken machine is not worth an autosave: the last
+    /// good one stays).
+    pub state: Option<phosphor_rt::Snapshot>,
 }
 
 /// Stops the thread when the app exits (the runtime joins it; the game
@@ -306,6 +308,7 @@ pub(crate) fn stop_on_exit(
     mut commands: Commands<'_, '_>,
     mut exits: MessageReader<'_, '_, AppExit>,
     mut emulator: ResMut<'_, Emulator>,
+    telemetry: Res<'_, Telemetry>,
 ) {
     if exits.read().next().is_none() {
         return;
@@ -318,8 +321,11 @@ pub(crate) fn stop_on_exit(
         return;
     }
     let battery = nes.cartridge().battery_ram().map(<[u8]>::to_vec);
-    let mut body = Vec::with_capacity(nes.state_len());
-    nes.capture(&mut body);
-    let state = phosphor_rt::Snapshot { rom_hash: loaded.rom_hash, frame: nes.frame_count(), body };
+    let faulted = telemetry.status.state == phosphor_rt::RunState::Faulted;
+    let state = (!faulted).then(|| {
+        let mut body = Vec::with_capacity(nes.state_len());
+        nes.capture(&mut body);
+        phosphor_rt::Snapshot { rom_hash: loaded.rom_hash, frame: nes.frame_count(), body }
+    });
     commands.insert_resource(Stopped { game: loaded, battery, state });
 }

@@ -214,7 +214,7 @@ fn on_exit(
             Err(err) => error!("battery save not written on exit (the previous one is kept): {err}"),
         }
     }
-    let Some(folders) = &storage.folders else { return };
+    let (Some(folders), Some(state)) = (&storage.folders, &stopped.state) else { return };
     let thumbnail = frames
         .reader()
         .and_then(|r| {
@@ -223,7 +223,7 @@ fn on_exit(
             (frame.number > 0).then(|| image::thumbnail_png(&NtscPalette::new(), &frame.pixels[..]).ok()).flatten()
         })
         .unwrap_or_default();
-    let file = stopped.state.to_file(&thumbnail);
+    let file = state.to_file(&thumbnail);
     let game = folders.game(rom_hash);
     let written = block_on(async {
         game.remember_name(&*storage.io, &storage.pool, &stopped.game.name).await?;
@@ -231,7 +231,7 @@ fn on_exit(
     });
     match written {
         Ok(()) => {
-            info!("autosave written at frame {}", stopped.state.frame);
+            info!("autosave written at frame {}", state.frame);
             saves.autosave = Some(game.slot_path(Slot::Auto));
         }
         Err(err) => error!("autosave not written (the previous one is kept): {err}"),
