@@ -48,6 +48,9 @@ pub struct Home {
     dialog: Option<Task<Option<PathBuf>>>,
     /// A game started with "Continue": load its autosave once it runs.
     pending_continue: Option<u64>,
+    /// A file started from the home screen that has not started yet: if
+    /// it is refused, the home screen comes back (the toast says why).
+    opening: bool,
     /// `Written::slots` as last seen (an autosave while home shows it).
     seen_slots: usize,
     /// The recent games as last read.
@@ -234,6 +237,7 @@ fn navigate(
                 None => {
                     open.write(OpenRom { path: game.path.clone() });
                     home.pending_continue = None;
+                    home.opening = true;
                     *screen = Screen::Playing;
                 }
             },
@@ -265,6 +269,7 @@ fn start(
         load.write(LoadRom::new(demo.name.clone(), demo.rom.clone()));
     } else if let Some(path) = &game.source {
         open.write(OpenRom { path: path.clone() });
+        home.opening = true;
     } else {
         notices.write(EmuNotice::Problem(format!("Where {} is is not known: open it again with Open ROM", game.name)));
         return;
@@ -280,6 +285,7 @@ fn file_chosen(mut home: ResMut<'_, Home>, mut screen: ResMut<'_, Screen>, mut o
     match chosen {
         Some(path) => {
             open.write(OpenRom { path });
+            home.opening = true;
             *screen = Screen::Playing;
         }
         None => {
@@ -289,30 +295,47 @@ fn file_chosen(mut home: ResMut<'_, Home>, mut screen: ResMut<'_, Screen>, mut o
 }
 
 /// A file dropped on the window starts at once.
-fn dropped(mut drops: MessageReader<'_, '_, FileDragAndDrop>, mut screen: ResMut<'_, Screen>, mut open: MessageWriter<'_, OpenRom>) {
+fn dropped(
+    mut drops: MessageReader<'_, '_, FileDragAndDrop>,
+    mut screen: ResMut<'_, Screen>,
+    mut home: ResMut<'_, Home>,
+    mut open: MessageWriter<'_, OpenRom>,
+) {
     for drop in drops.read() {
         if let FileDragAndDrop::DroppedFile { path_buf, .. } = drop {
             open.write(OpenRom { path: path_buf.clone() });
+            home.opening |= *screen == Screen::Home;
             *screen = Screen::Playing;
         }
     }
 }
 
-/// "Continue": once the game runs, its autosave is loaded.
+/// "Continue": once the game runs, its autosave is loaded. A file started
+/// from the home screen that is refused brings the home screen back.
 fn continue_when_started(
     mut home: ResMut<'_, Home>,
+    mut screen: ResMut<'_, Screen>,
     mut notices: MessageReader<'_, '_, EmuNotice>,
     emulator: Res<'_, Emulator>,
     mut requests: MessageWriter<'_, SlotRequest>,
 ) {
     for notice in notices.read() {
-        let Some(wanted) = home.pending_continue else { return };
         match notice {
-            EmuNotice::GameStarted { .. } if emulator.game().is_some_and(|g| g.rom_hash == wanted) => {
-                requests.write(SlotRequest::Load(Slot::Auto));
-                home.pending_continue = None;
+            EmuNotice::GameStarted { .. } => {
+                home.opening = false;
+                if let Some(wanted) = home.pending_continue
+                    && emulator.game().is_some_and(|g| g.rom_hash == wanted)
+                {
+                    requests.write(SlotRequest::Load(Slot::Auto));
+                    home.pending_continue = None;
+                }
             }
-            EmuNotice::RomRefused { .. } => home.pending_continue = None,
+            EmuNotice::RomRefused { .. } => {
+                home.pending_continue = None;
+                if std::mem::take(&mut home.opening) && *screen == Screen::Playing {
+                    *screen = Screen::Home;
+                }
+            }
             _ => {}
         }
     }

@@ -340,3 +340,35 @@ fn a_pads_buttons_are_remapped_by_pressing_them_and_kept_per_device() {
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_dropped_on_the_window_starts_and_a_bad_one_says_why() {
+    use bevy::window::FileDragAndDrop;
+    let dir = temp("drop");
+    let folders = Folders { data: dir.join("data"), config: dir.join("config") };
+    let good = dir.join("Dropped Game.nes");
+    let mut rom = DEMO.to_vec();
+    rom[16 + 0x100] ^= 0xFF;
+    std::fs::write(&good, &rom).unwrap();
+    let bad = dir.join("photo.nes");
+    std::fs::write(&bad, [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]).unwrap();
+
+    let mut app = headless(folders, true);
+    app.update();
+    app.world_mut().write_message(FileDragAndDrop::DroppedFile { window: Entity::PLACEHOLDER, path_buf: bad });
+    app.update();
+    run_until(&mut app, "the refusal", |app| said(app, "photo.nes was not loaded").is_some());
+    let message = said(&app, "photo.nes was not loaded").unwrap();
+    assert!(message.contains("not an iNES ROM"), "{message}");
+    app.update();
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Home, "refused: back to the home screen");
+
+    app.world_mut().write_message(FileDragAndDrop::DroppedFile { window: Entity::PLACEHOLDER, path_buf: good });
+    app.update();
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Playing);
+    run_until(&mut app, "the dropped game", |app| {
+        app.world().resource::<Emulator>().game().is_some_and(|g| g.name == "Dropped Game.nes")
+    });
+    keeps_running(&mut app);
+    let _ = std::fs::remove_dir_all(&dir);
+}
