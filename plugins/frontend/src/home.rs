@@ -1,6 +1,6 @@
 //! The home screen: the games played, newest first, each with the picture
-//! of where it was left; the demo always there; "Open ROM..." through the
-//! system's file dialog; Settings. A .nes file dropped on the window
+//! of where it was left; the demo always there; "Open ROM..." (a browser
+//! drawn in the app, or the system's file dialog); Settings. A .nes file dropped on the window
 //! starts at once, from any screen.
 
 use std::collections::HashMap;
@@ -16,6 +16,7 @@ use phosphor_io::saves::{RecentGame, Slot};
 use phosphor_storage::session::Written;
 use phosphor_storage::{OpenRom, SlotRequest, Storage};
 
+use crate::browse::{Browser, Entry};
 use crate::library::{Library, LibraryGame};
 use crate::menu::{Menu, SettingsFrom};
 use crate::nav::{step, Nav};
@@ -40,6 +41,8 @@ pub struct Home {
     pub cursor: usize,
     /// Continue / Start over, for the card at this index; its cursor.
     pub choice: Option<(usize, usize)>,
+    /// "Open ROM...": the file browser, while it is open.
+    pub browser: Option<Browser>,
     /// Cards per row as last drawn (for up and down).
     pub columns: usize,
     /// Times the list was read (tests).
@@ -171,6 +174,49 @@ fn navigate(
             continue;
         }
         let count = home.cards.len();
+        if let Some(mut browser) = home.browser.take() {
+            let picked = match nav {
+                Nav::Accept => Some(browser.cursor),
+                Nav::Pick(n) => Some(*n),
+                Nav::Back => {
+                    continue;
+                }
+                Nav::Left => {
+                    browser.up();
+                    None
+                }
+                _ => {
+                    browser.cursor = step(browser.cursor, browser.entries.len(), 1, *nav);
+                    None
+                }
+            };
+            match picked.and_then(|i| browser.entries.get(i).cloned()) {
+                Some(Entry::SystemDialog) => {
+                    if home.dialog.is_none() {
+                        home.dialog = Some(IoTaskPool::get().spawn(async {
+                            rfd::AsyncFileDialog::new()
+                                .set_title("Open a NES ROM")
+                                .add_filter("NES ROM", &["nes", "NES"])
+                                .pick_file()
+                                .await
+                                .map(|file| file.path().to_path_buf())
+                        }));
+                    }
+                    continue;
+                }
+                Some(Entry::Parent(dir) | Entry::Folder(dir)) => browser.enter(dir),
+                Some(Entry::Rom(path)) => {
+                    open.write(OpenRom { path });
+                    home.opening = true;
+                    home.pending_continue = None;
+                    *screen = Screen::Playing;
+                    continue;
+                }
+                None => {}
+            }
+            home.browser = Some(browser);
+            continue;
+        }
         if let Some((card, cursor)) = home.choice {
             match nav {
                 Nav::Up | Nav::Down => home.choice = Some((card, step(cursor, 2, 1, *nav))),
@@ -219,17 +265,7 @@ fn navigate(
                     *screen = Screen::Playing;
                 }
             }
-            // One dialog at a time.
-            Some(Card::OpenRom) if home.dialog.is_none() => {
-                home.dialog = Some(IoTaskPool::get().spawn(async {
-                    rfd::AsyncFileDialog::new()
-                        .set_title("Open a NES ROM")
-                        .add_filter("NES ROM", &["nes", "NES"])
-                        .pick_file()
-                        .await
-                        .map(|file| file.path().to_path_buf())
-                }));
-            }
+            Some(Card::OpenRom) => home.browser = Some(Browser::open(library.folder.as_deref())),
             Some(Card::Library(game)) => match &game.problem {
                 Some(why) => {
                     notices.write(EmuNotice::Problem(format!("{} cannot be played: {why}", game.name)));
@@ -247,7 +283,7 @@ fn navigate(
                 menu.cursor = 0;
                 *screen = Screen::Menu(Page::Settings);
             }
-            Some(Card::OpenRom) | None => {}
+            None => {}
         }
     }
 }
@@ -423,7 +459,7 @@ pub(crate) fn draw(
                 ui.horizontal_top(|ui| {
                     for (i, card) in chunk.iter().enumerate() {
                         let index = row * columns + i;
-                        let focused = index == home.cursor && home.choice.is_none();
+                        let focused = index == home.cursor && home.choice.is_none() && home.browser.is_none();
                         let response = theme::item(ui, focused, CARD_WIDTH, |ui| draw_card(ui, &ctx, card, &mut thumbnails, &library));
                         if focused {
                             response.scroll_to_me(None);
@@ -438,6 +474,11 @@ pub(crate) fn draw(
         });
         theme::hint(ui, "Arrows or d-pad to choose, Enter or A to start, Esc to go back. Drop a .nes file here to play it.");
     });
+    if let Some(browser) = &home.browser
+        && let Some(line) = crate::browse::draw(&ctx, browser)
+    {
+        navs.write(Nav::Pick(line));
+    }
     if let Some((card, cursor)) = home.choice {
         let name = match home.cards.get(card) {
             Some(Card::Game { game, .. }) => game.name.clone(),
@@ -505,7 +546,8 @@ fn draw_card(ui: &mut egui::Ui, ctx: &egui::Context, card: &Card, thumbnails: &m
                 }
                 (None, Some(folder)) => {
                     let name = folder.file_name().map_or_else(|| folder.display().to_string(), |n| n.to_string_lossy().into_owned());
-                    ui.label(egui::RichText::new(format!("{name}: {} games", library.games.len())).small().color(theme::DIM));
+                    let playable = library.games.iter().filter(|g| g.problem.is_none()).count();
+                    ui.label(egui::RichText::new(format!("{name}: {playable} games")).small().color(theme::DIM));
                 }
                 (None, None) => {
                     ui.label(egui::RichText::new("Choose where your ROMs are").small().color(theme::DIM));

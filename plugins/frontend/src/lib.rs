@@ -19,6 +19,7 @@
 //! every item too. The game thread never waits on any of it.
 
 pub mod apply;
+pub mod browse;
 pub mod home;
 pub mod library;
 pub mod menu;

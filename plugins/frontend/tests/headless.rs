@@ -372,3 +372,37 @@ fn a_file_dropped_on_the_window_starts_and_a_bad_one_says_why() {
     keeps_running(&mut app);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn open_rom_browses_folders_with_the_keys_and_starts_the_file_picked() {
+    use phosphor_frontend::browse::Entry;
+    use phosphor_frontend::home::{Card, Home};
+    let dir = temp("browse");
+    let folders = Folders { data: dir.join("data"), config: dir.join("config") };
+    let roms = dir.join("roms");
+    std::fs::create_dir_all(roms.join("Homebrew")).unwrap();
+    let mut rom = DEMO.to_vec();
+    rom[16 + 0x100] ^= 0xFF;
+    std::fs::write(roms.join("Homebrew/Picked.nes"), &rom).unwrap();
+
+    let mut app = headless(folders, true);
+    app.update();
+    app.world_mut().resource_mut::<Settings>().library.folder = Some(roms.clone());
+    run_until(&mut app, "the scan", |app| app.world().resource::<phosphor_frontend::library::Library>().scans == 1);
+    run_until(&mut app, "the cards", |app| app.world().resource::<Home>().cards.iter().any(|c| matches!(c, Card::Library(_))));
+    let open = app.world().resource::<Home>().cards.iter().position(|c| *c == Card::OpenRom).unwrap();
+    nav(&mut app, &[Nav::Pick(open)]);
+    let browser = app.world().resource::<Home>().browser.clone().expect("the browser opens");
+    assert_eq!(browser.dir, roms, "on the library folder");
+    assert_eq!(browser.entries[browser.cursor], Entry::Folder(roms.join("Homebrew")), "no ROM here: on the folder");
+    nav(&mut app, &[Nav::Accept]);
+    let browser = app.world().resource::<Home>().browser.clone().unwrap();
+    assert_eq!(browser.entries[browser.cursor], Entry::Rom(roms.join("Homebrew/Picked.nes")));
+    nav(&mut app, &[Nav::Left]);
+    assert_eq!(app.world().resource::<Home>().browser.as_ref().unwrap().dir, roms, "Left goes up");
+    nav(&mut app, &[Nav::Accept, Nav::Accept]);
+    assert!(app.world().resource::<Home>().browser.is_none());
+    assert_eq!(*app.world().resource::<Screen>(), Screen::Playing);
+    run_until(&mut app, "the picked game", |app| app.world().resource::<Emulator>().game().is_some_and(|g| g.name == "Picked.nes"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
