@@ -226,8 +226,9 @@ fn navigate(
                     home.choice = None;
                     if let Some(Card::Game { game, demo: is_demo }) = home.cards.get(card).cloned() {
                         let go_on = picked == 0;
-                        start(&mut home, &game, is_demo, go_on, &demo, &mut open, &mut load, &mut notices);
-                        *screen = Screen::Playing;
+                        if start(&mut home, &game, is_demo, go_on, &demo, &mut open, &mut load, &mut notices) {
+                            *screen = Screen::Playing;
+                        }
                     }
                 }
                 _ => {}
@@ -260,8 +261,7 @@ fn navigate(
             Some(Card::Game { game, demo: is_demo }) => {
                 if game.autosave.is_some() {
                     home.choice = Some((index, 0));
-                } else {
-                    start(&mut home, &game, is_demo, false, &demo, &mut open, &mut load, &mut notices);
+                } else if start(&mut home, &game, is_demo, false, &demo, &mut open, &mut load, &mut notices) {
                     *screen = Screen::Playing;
                 }
             }
@@ -290,6 +290,8 @@ fn navigate(
 
 /// Starts a game from its card: the demo from inside the program, others
 /// from the file they were opened from; "Continue" then loads the autosave.
+/// Returns whether it could be started (a game whose file is not known
+/// stays on the home screen, with a toast saying so).
 #[allow(clippy::too_many_arguments)]
 fn start(
     home: &mut Home,
@@ -300,7 +302,7 @@ fn start(
     open: &mut MessageWriter<'_, OpenRom>,
     load: &mut MessageWriter<'_, LoadRom>,
     notices: &mut MessageWriter<'_, EmuNotice>,
-) {
+) -> bool {
     if is_demo {
         load.write(LoadRom::new(demo.name.clone(), demo.rom.clone()));
     } else if let Some(path) = &game.source {
@@ -308,9 +310,10 @@ fn start(
         home.opening = true;
     } else {
         notices.write(EmuNotice::Problem(format!("Where {} is is not known: open it again with Open ROM", game.name)));
-        return;
+        return false;
     }
     home.pending_continue = go_on.then_some(game.rom_hash);
+    true
 }
 
 /// The file dialog's answer.
