@@ -18,12 +18,10 @@ pub struct OpenRom {
     pub path: PathBuf,
 }
 
-/// ROMs being loaded, and the file last started (for the recent list).
+/// ROMs being loaded.
 #[derive(Resource, Debug, Default)]
 pub struct Opening {
     pending: Vec<(PathBuf, Handle<Rom>)>,
-    /// The file of the game last started from disk.
-    pub started: Option<PathBuf>,
 }
 
 impl Opening {
@@ -103,8 +101,7 @@ fn finish(
                             .detach();
                     }
                 }
-                let (path, _) = opening.pending.swap_remove(i);
-                opening.started = Some(path);
+                opening.pending.swap_remove(i);
             }
             LoadState::Failed(error) => {
                 let reason = failure_words(&error);
