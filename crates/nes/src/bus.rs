@@ -15,6 +15,7 @@ use crate::apu::Apu;
 use crate::cart::Cartridge;
 use crate::controller::Controller;
 use crate::cpu::{Access, CpuBus};
+use crate::debug::{AccessInfo, Debugger};
 use crate::ppu::Ppu;
 use crate::timing::Timing;
 
@@ -108,6 +109,11 @@ pub struct Bus {
     /// Writes to $4016 with the strobe bit set since power-on (the moments
     /// the pads latch their buttons); for input-latency telemetry, not state.
     strobes: u64,
+    /// The debugger wants to see every access: the one check each access
+    /// pays when no debugger feature is armed (then it is false).
+    pub(crate) hooks: bool,
+    /// The attached debugger, if any (not state).
+    pub(crate) debug: Option<Box<Debugger>>,
 }
 
 impl Bus {
@@ -133,6 +139,8 @@ impl Bus {
             clock: MasterClock::new(timing),
             timing,
             strobes: 0,
+            hooks: false,
+            debug: None,
         }
     }
 
@@ -336,15 +344,48 @@ impl Bus {
     }
 }
 
+impl Bus {
+    /// One CPU access seen by the debugger (counters, code/data log, the
+    /// trace's effective address).
+    #[cold]
+    #[inline(never)]
+    fn debug_access(&mut self, addr: u16, value: u8, access: Access) {
+        let prg = self.cart.prg_rom_offset(addr);
+        let frame = self.ppu.frame_count();
+        if let Some(debug) = self.debug.as_deref_mut() {
+            debug.on_access(AccessInfo { addr, value, access, prg }, frame);
+        }
+    }
+
+    /// A DMA read seen by the debugger (OAM DMA's source bytes, DMC samples).
+    #[cold]
+    #[inline(never)]
+    fn debug_dma(&mut self, addr: u16, value: u8, dmc: bool) {
+        let Some(mut debug) = self.debug.take() else { return };
+        let info = AccessInfo { addr, value, access: Access::Read, prg: self.cart.prg_rom_offset(addr) };
+        debug.on_access(info, self.ppu.frame_count());
+        let ctx = crate::debug::Ctx::dma(debug.cpu_view, self, info);
+        debug.on_dma(info, &ctx, dmc);
+        self.debug = Some(debug);
+    }
+}
+
 impl CpuBus for Bus {
     #[inline(always)]
-    fn read(&mut self, addr: u16, _access: Access) -> u8 {
-        self.cycle_read(addr)
+    fn read(&mut self, addr: u16, access: Access) -> u8 {
+        let value = self.cycle_read(addr);
+        if self.hooks {
+            self.debug_access(addr, value, access);
+        }
+        value
     }
 
     #[inline]
-    fn write(&mut self, addr: u16, value: u8, _access: Access) {
+    fn write(&mut self, addr: u16, value: u8, access: Access) {
         self.cycle_write(addr, value);
+        if self.hooks {
+            self.debug_access(addr, value, access);
+        }
     }
 
     #[inline]
@@ -388,6 +429,9 @@ impl CpuBus for Bus {
         if get && self.dma.dmc_ready() {
             let dmc_addr = self.apu.dmc_dma_address().unwrap_or(addr);
             let value = self.cycle_read(dmc_addr);
+            if self.hooks {
+                self.debug_dma(dmc_addr, value, true);
+            }
             self.apu.dmc_dma_done(value);
             self.dma.dmc_active = false;
             return true;
@@ -395,7 +439,11 @@ impl CpuBus for Bus {
         self.dma.count_dmc_wait();
         if get && self.dma.oam_active {
             let index = (self.dma.oam_count / 2) as u8;
-            self.dma.oam_value = self.cycle_read(u16::from_le_bytes([index, self.dma.oam_page]));
+            let source = u16::from_le_bytes([index, self.dma.oam_page]);
+            self.dma.oam_value = self.cycle_read(source);
+            if self.hooks {
+                self.debug_dma(source, self.dma.oam_value, false);
+            }
             self.dma.oam_count += 1;
         } else if !get && self.dma.oam_active && self.dma.oam_count & 1 == 1 {
             self.begin_cycle(self.clock.write_setup);

@@ -10,8 +10,8 @@ use crate::ppu::{HEIGHT, WIDTH};
 /// A NES with a cartridge inserted and powered on.
 #[derive(Debug, Clone)]
 pub struct Nes {
-    cpu: Cpu,
-    bus: Bus,
+    pub(crate) cpu: Cpu,
+    pub(crate) bus: Bus,
     /// Bytes of a state capture: fixed by the cartridge, counted once.
     state_len: usize,
     /// Power-on RAM contents, used again by [`Nes::power_cycle`].
@@ -131,7 +131,11 @@ impl Nes {
     pub fn power_cycle(&mut self) {
         let mut cart = self.bus.cart.clone();
         cart.reset();
+        let debugger = self.take_debugger();
         *self = Nes::power_on(cart, self.ram_init);
+        if let Some(debugger) = debugger {
+            self.attach_debugger(debugger);
+        }
     }
 
     /// [`Nes::power_cycle`] without allocating, for a real-time thread:
@@ -255,6 +259,10 @@ impl Nes {
 
     pub fn bus(&self) -> &Bus {
         &self.bus
+    }
+
+    pub(crate) fn bus_mut(&mut self) -> &mut Bus {
+        &mut self.bus
     }
 
     /// The CPU state before the next instruction, in nestest.log's layout:

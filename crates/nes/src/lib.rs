@@ -18,6 +18,7 @@ pub mod cart;
 mod console;
 pub mod controller;
 pub mod cpu;
+pub mod debug;
 pub mod mapper;
 pub mod movie;
 pub mod power;

@@ -201,8 +201,15 @@ pub struct Cartridge {
     ram_dirty: bool,
     /// The board decides PPU reads (cached: it is asked on every fetch).
     owns_ppu_bus: bool,
-    /// The board watches or owns the PPU bus.
+    /// PPU reads take the out-of-line path: the board watches or owns the
+    /// PPU bus, or the code/data log is recording CHR use.
     ppu_hooked: bool,
+    /// The board alone watches or owns the PPU bus.
+    board_ppu_hooked: bool,
+    /// The code/data log's CHR half (one byte per CHR ROM byte; sized by
+    /// `prepare_chr_log`, off the emulation thread), and whether it records.
+    chr_log: Vec<u8>,
+    chr_log_on: bool,
     /// The board can raise IRQs: every board with an IRQ counter watches the
     /// PPU bus or counts CPU cycles. (Cached: the CPU samples IRQ every cycle.)
     irq_capable: bool,
@@ -283,6 +290,9 @@ impl Cartridge {
             ram_dirty: false,
             owns_ppu_bus,
             ppu_hooked,
+            board_ppu_hooked: ppu_hooked,
+            chr_log: Vec::new(),
+            chr_log_on: false,
             irq_capable,
         })
     }
@@ -418,15 +428,104 @@ impl Cartridge {
             return self.board.ppu_read(addr, mem);
         }
         let value = mem.read(addr);
-        // The board reacts after the fetch (MMC2's latches switch for the next one).
-        self.board.ppu_bus(addr, &mut self.map);
+        self.log_chr(addr, crate::debug::cdl::chr::DRAWN);
+        if self.board_ppu_hooked {
+            // The board reacts after the fetch (MMC2's latches switch for the next one).
+            self.board.ppu_bus(addr, &mut self.map);
+        }
         value
+    }
+
+    /// A PPU read the program asked for through $2007.
+    #[inline]
+    pub fn ppu_read_for_cpu(&mut self, addr: u16) -> u8 {
+        if self.chr_log_on {
+            self.log_chr(addr, crate::debug::cdl::chr::READ);
+            let mem = PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram };
+            if !self.board_ppu_hooked {
+                return mem.read(addr);
+            }
+        }
+        self.ppu_read(addr)
+    }
+
+    #[inline]
+    fn log_chr(&mut self, addr: u16, flag: u8) {
+        if self.chr_log_on && addr < 0x2000 {
+            let offset = self.map.chr[usize::from(addr >> 10)] as usize + usize::from(addr & 0x3FF);
+            if let Some(byte) = self.chr_log.get_mut(offset) {
+                *byte |= flag;
+            }
+        }
+    }
+
+    /// Sizes the code/data log's CHR half (one byte per CHR ROM byte).
+    /// Allocates: call it before the cartridge reaches the emulation thread.
+    pub fn prepare_chr_log(&mut self) {
+        self.chr_log.resize(self.header.chr_rom_len.min(self.chr.len()), 0);
+    }
+
+    /// Starts or stops recording CHR use (no allocation).
+    pub fn set_chr_log(&mut self, on: bool) {
+        self.chr_log_on = on;
+        self.ppu_hooked = self.board_ppu_hooked || on;
+    }
+
+    /// The code/data log's CHR half: [`crate::debug::cdl::chr`] bits per CHR ROM byte.
+    pub fn chr_log(&self) -> &[u8] {
+        &self.chr_log
+    }
+
+    pub fn chr_log_mut(&mut self) -> &mut [u8] {
+        &mut self.chr_log
+    }
+
+    /// Offset into PRG ROM of what the CPU sees at `addr`, if ROM is mapped there.
+    #[inline]
+    pub fn prg_rom_offset(&self, addr: u16) -> Option<u32> {
+        if addr < 0x6000 {
+            return None;
+        }
+        match self.map.prg[prg_index(addr)] {
+            PrgTarget::Rom(base) => Some(base + u32::from(addr & 0x1FFF)),
+            _ => None,
+        }
+    }
+
+    /// The CPU addresses at which PRG ROM offset `offset` is mapped now.
+    pub fn prg_rom_address(&self, offset: u32) -> Option<u16> {
+        (3..8u16).find_map(|slot| match self.map.prg[usize::from(slot) - 3] {
+            PrgTarget::Rom(base) if (base..base + PRG_SLOT as u32).contains(&offset) => {
+                Some((slot << 13) | (offset - base) as u16)
+            }
+            _ => None,
+        })
+    }
+
+    /// PRG ROM as loaded (whole banks).
+    pub fn prg_rom(&self) -> &[u8] {
+        &self.prg_rom
+    }
+
+    /// Pattern memory: CHR ROM, or CHR RAM.
+    pub fn chr(&self) -> &[u8] {
+        &self.chr
+    }
+
+    /// CIRAM (2 KiB of nametables) and the four-screen extra.
+    pub fn vram(&self) -> &[u8; 0x1000] {
+        &self.vram
+    }
+
+    /// The debugger's edits: bytes changed in place, nothing else happens.
+    pub(crate) fn memory_mut(&mut self) -> (&mut [u8], &mut [u8], &mut [u8], &mut [u8; 0x1000]) {
+        (&mut self.prg_rom, &mut self.prg_ram, &mut self.chr, &mut self.vram)
     }
 
     /// PPU write of $0000-$2FFF.
     #[inline]
     pub fn ppu_write(&mut self, addr: u16, value: u8) {
-        if self.ppu_hooked && !self.owns_ppu_bus {
+        if self.board_ppu_hooked && !self.owns_ppu_bus {
             self.board.ppu_bus(addr, &mut self.map);
         }
         let mut mem = PpuMemoryMut { map: &self.map, chr: &mut self.chr, vram: &mut self.vram };
@@ -440,7 +539,7 @@ impl Cartridge {
     /// Tells an interested board that the PPU put `addr` on its bus without reading.
     #[inline]
     pub fn ppu_address(&mut self, addr: u16) {
-        if self.ppu_hooked && !self.owns_ppu_bus {
+        if self.board_ppu_hooked && !self.owns_ppu_bus {
             self.board.ppu_bus(addr, &mut self.map);
         }
     }
@@ -458,7 +557,7 @@ impl Cartridge {
 
     /// True when the board must see every PPU address-bus access as it happens.
     pub fn watches_ppu_bus(&self) -> bool {
-        self.ppu_hooked
+        self.board_ppu_hooked
     }
 
     /// The board's IRQ output (level, active high here).

@@ -90,6 +90,11 @@ pub struct Cpu {
     run_irq: bool,
     /// `run_irq` as it was one cycle earlier.
     prev_run_irq: bool,
+    /// Interrupt sequences (NMI, IRQ) run since power-on, and the vector
+    /// the last one took: for the debugger's call stack and steps, not
+    /// part of a save state.
+    pub(crate) interrupts: u64,
+    pub(crate) last_vector: u16,
 }
 
 impl Default for Cpu {
@@ -116,6 +121,8 @@ impl Cpu {
             prev_need_nmi: false,
             run_irq: false,
             prev_run_irq: false,
+            interrupts: 0,
+            last_vector: 0,
         }
     }
 
@@ -171,6 +178,8 @@ impl Cpu {
         self.p |= flag::I;
         self.pc = self.read_vector(bus, vector);
         self.ignore_interrupts_after_sequence();
+        self.interrupts += 1;
+        self.last_vector = vector;
     }
 
     /// NMI wins over the requested vector if its edge has been seen.

@@ -240,6 +240,17 @@ impl Ppu {
         &self.palette
     }
 
+    /// The debugger's edit of palette RAM (the drawn colours follow).
+    pub(crate) fn poke_palette(&mut self, index: usize, value: u8) {
+        self.palette[index & 0x1F] = value & 0x3F;
+        self.resolve_palette();
+    }
+
+    /// The debugger's edit of OAM.
+    pub(crate) fn poke_oam(&mut self, index: usize, value: u8) {
+        self.oam[index & 0xFF] = value;
+    }
+
     /// Writes one byte of OAM through $2004, as OAM DMA does.
     #[inline]
     pub fn dma_write_oam(&mut self, value: u8, cart: &mut Cartridge) {

@@ -61,7 +61,7 @@ impl Ppu {
                     value
                 } else {
                     let value = self.read_buffer;
-                    self.read_buffer = cart.ppu_read(addr);
+                    self.read_buffer = cart.ppu_read_for_cpu(addr);
                     self.drive_latch(value, 0xFF);
                     value
                 };
