@@ -92,6 +92,19 @@ pub struct HeadlessArgs {
     /// pattern that is the same for the same N.
     #[arg(long, value_name = "PATTERN", default_value = "zeros")]
     pub ram_init: phosphor_nes::RamInit,
+    /// Write a trace of every instruction run, one a line: PC, bytes,
+    /// disassembly, A X Y P SP, PPU scanline and dot, CPU cycle (the layout
+    /// of nestest.log, for diffing against other emulators).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["bench", "realtime"])]
+    pub trace: Option<PathBuf>,
+    /// Trace only the instructions for which this expression holds, e.g.
+    /// `pc >= $C000 && scanline < 240` (see the README's debugger section).
+    #[arg(long, value_name = "EXPR", requires = "trace")]
+    pub trace_filter: Option<String>,
+    /// Set PC to this address after power-on (nestest's automation mode
+    /// starts at $C000).
+    #[arg(long, value_name = "ADDR", value_parser = parse_addr)]
+    pub start_pc: Option<u16>,
     /// Start from this save-state file instead of power-on.
     #[arg(long, value_name = "FILE")]
     pub load_state: Option<PathBuf>,

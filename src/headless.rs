@@ -4,6 +4,7 @@ use crate::cli::HeadlessArgs;
 use crate::EXIT_BAD_INPUT;
 use anyhow::Context;
 use crate::files::durable_write;
+use phosphor_nes::debug::{Condition, Debugger};
 use phosphor_nes::movie::{self, Movie, MovieStart};
 use phosphor_nes::{Cartridge, LoadOptions, Nes, NtscPalette, HEIGHT, WIDTH};
 use std::path::Path;
@@ -52,6 +53,9 @@ fn prepare(args: &HeadlessArgs) -> Result<Start, String> {
         nes.load_state(&file).map_err(|e| format!("{}: {e}", path.display()))?;
         start = MovieStart::State(file);
     }
+    if let Some(pc) = args.start_pc {
+        nes.cpu_mut().pc = pc;
+    }
     let movie = args.record.as_ref().map(|_| Movie::new(&nes, start, args.sample_rate));
     Ok(Start { nes, movie, frames: args.frames.unwrap_or(60) })
 }
@@ -65,6 +69,13 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         }
     };
     let playing = args.play.is_some();
+    let mut trace = match start_trace(&mut nes, args) {
+        Ok(trace) => trace,
+        Err(message) => {
+            eprintln!("phosphor: {message}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
     let sample_rate = movie.as_ref().map_or(args.sample_rate, |m| m.sample_rate);
 
     let warmup = if args.bench { BENCH_WARMUP_FRAMES.min(frames / 2) } else { 0 };
@@ -87,7 +98,10 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         };
         nes.set_buttons(0, pads[0]);
         nes.set_buttons(1, pads[1]);
-        nes.run_frame();
+        match trace.as_mut() {
+            Some(text) => run_traced_frame(&mut nes, text),
+            None => nes.run_frame(),
+        }
         let n = nes.read_audio(&mut chunk);
         if args.wav.is_some() {
             recording.extend_from_slice(&chunk[..n]);
@@ -125,6 +139,10 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
     if let Some(path) = &args.screenshot {
         outputs.push((path, screenshot_png(&nes)));
     }
+    if let (Some(path), Some(text)) = (&args.trace, trace.take()) {
+        println!("trace_lines={}", text.lines().count());
+        outputs.push((path, Ok(text.into_bytes())));
+    }
     if let Some(path) = &args.wav {
         outputs.push((path, Ok(wav_bytes(&recording, sample_rate))));
         println!("wav_samples={}", recording.len());
@@ -145,6 +163,36 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Arms the trace when `--trace` asks for it: the text it will fill.
+fn start_trace(nes: &mut Nes, args: &HeadlessArgs) -> Result<Option<String>, String> {
+    if args.trace.is_none() {
+        return Ok(None);
+    }
+    let filter = match &args.trace_filter {
+        Some(text) => Some(Condition::parse(text).map_err(|e| format!("--trace-filter '{text}': {e}"))?),
+        None => None,
+    };
+    nes.attach_debugger(Box::new(Debugger::new()));
+    nes.debug(|d| d.set_tracing(true, filter));
+    Ok(Some(String::new()))
+}
+
+/// One frame under the debugger, each instruction appended to `text` as a line.
+fn run_traced_frame(nes: &mut Nes, text: &mut String) {
+    loop {
+        let run = nes.run_frame_debug();
+        nes.debug(|d| {
+            d.drain_trace(|entry| {
+                entry.write_line(text, None);
+                text.push('\n');
+            });
+        });
+        if run.frame_done {
+            return;
+        }
+    }
 }
 
 /// Median microseconds of an in-memory capture and of a restore (of the

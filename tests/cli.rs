@@ -385,3 +385,53 @@ fn realtime_runs_paced_and_reports_its_figures() {
     assert_bad_input(&bad, "bad.nes");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The fields a trace line and a nestest.log line must agree on.
+fn trace_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![line[..4].to_string()];
+    for key in ["A:", "X:", "Y:", "P:", "SP:", "CYC:"] {
+        let at = line.find(key).unwrap_or_else(|| panic!("no {key} in {line}"));
+        fields.push(line[at..].split_whitespace().next().unwrap().to_string());
+    }
+    fields
+}
+
+#[test]
+fn the_trace_of_nestest_matches_its_reference_log() {
+    let Some(roms) = phosphor_conformance_dir() else {
+        eprintln!("SKIPPED: conformance ROMs not found");
+        return;
+    };
+    let dir = temp_dir("trace");
+    let trace = dir.join("nestest.trace");
+    let rom = roms.join("other/nestest.nes");
+    let out = phosphor(&["headless", rom.to_str().unwrap(), "--frames", "1", "--start-pc", "C000", "--trace", trace.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = std::fs::read_to_string(&trace).unwrap();
+    let log = std::fs::read_to_string(roms.join("other/nestest.log")).unwrap();
+    let (ours, log): (Vec<&str>, Vec<&str>) = (ours.lines().collect(), log.lines().collect());
+    assert!(stdout(&out).contains(&format!("trace_lines={}", ours.len())));
+    assert!(ours.len() >= log.len(), "{} lines traced, the log has {}", ours.len(), log.len());
+    for (n, (mine, want)) in ours.iter().zip(&log).enumerate() {
+        assert!(mine.len() > 4 && mine[..4].chars().all(|c| c.is_ascii_hexdigit()), "line {} starts with its PC: {mine}", n + 1);
+        assert_eq!(trace_fields(mine), trace_fields(want), "line {}:\n ours: {mine}\n want: {want}", n + 1);
+    }
+}
+
+#[test]
+fn a_trace_filter_keeps_only_what_it_names_and_a_bad_one_is_refused() {
+    let dir = temp_dir("trace-filter");
+    let rom_path = dir.join("stores.nes");
+    // LDA #$42; STA $10; INC $11; JMP $8000
+    std::fs::write(&rom_path, nrom(&[0xA9, 0x42, 0x85, 0x10, 0xE6, 0x11, 0x4C, 0x00, 0x80], 0)).unwrap();
+    let trace = dir.join("stores.trace");
+    let (rom, file) = (rom_path.to_str().unwrap(), trace.to_str().unwrap());
+    let out = phosphor(&["headless", rom, "--frames", "1", "--trace", file, "--trace-filter", "pc == $8002"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.lines().count() > 100);
+    assert!(text.lines().all(|l| l.starts_with("8002  85 10     STA $10 = 42")), "{}", &text[..200.min(text.len())]);
+    let out = phosphor(&["headless", rom, "--trace", file, "--trace-filter", "pc === 3"]);
+    assert_eq!(out.status.code(), Some(2), "bad input");
+    assert!(stderr(&out).contains("--trace-filter 'pc === 3': at column"), "{}", stderr(&out));
+}
