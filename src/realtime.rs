@@ -57,7 +57,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
                     eprintln!("phosphor: the emulation stopped at frame {}: {}", report.frame, report.message());
                     return ExitCode::from(70);
                 }
-                Event::BreakpointHit(_) => {}
+                Event::Stopped(_) => {}
             }
         }
         let frame = frames.read().number;

@@ -4,16 +4,17 @@
 //! need them (a state to capture into, a state to restore) and come back
 //! in the reply, so the emulation thread never allocates or frees.
 
+use phosphor_nes::debug::{BreakOptions, BreakReason, Breakpoint, CallFrame, Condition, MemoryError, MemorySpace, StepMode};
 use phosphor_nes::state::{StateError, StateHeader};
 use phosphor_nes::Nes;
 
 use crate::game::Game;
 
-/// Breakpoints the thread checks at once (a fixed table: no allocation).
-pub const MAX_BREAKPOINTS: usize = 16;
+pub use phosphor_nes::debug::{CALL_STACK_DEPTH, MAX_BREAKPOINTS};
 
 /// What the frontend asks of the emulation thread.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Inserts a game (built off the thread) and runs it from power-on.
     /// The game it replaces comes back through the garbage ring.
@@ -46,17 +47,54 @@ pub enum Command {
     InjectPanic(&'static str),
 }
 
-/// Questions from the debugger; none of them stops the emulation.
+/// The debugger's requests. Everything they carry was built off the
+/// thread (conditions come compiled); answers come back in buffers the
+/// request brought. Breakpoints and conditions travel inline, not boxed:
+/// a box would be freed on the thread.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum DebugRequest {
     Registers,
     /// Reads `buf.len()` bytes of the CPU address space from `start`,
     /// without side effects (no register reads happen).
     ReadMemory { start: u16, buf: Vec<u8> },
-    /// Pauses before the instruction at this address runs.
-    AddBreakpoint(u16),
-    RemoveBreakpoint(u16),
+    /// Reads `buf.len()` bytes of any memory from `start`, without side effects.
+    ReadSpace { space: MemorySpace, start: u32, buf: Vec<u8> },
+    /// Changes one byte in place (between instructions; no register reacts).
+    WriteMemory { space: MemorySpace, addr: u32, value: u8 },
+    /// Sets PC, A, X, Y, S and P (the rest of `Registers` is ignored).
+    SetRegisters(Registers),
+    /// Adds a breakpoint, or replaces the one with its id.
+    SetBreakpoint(Breakpoint),
+    RemoveBreakpoint(u32),
+    EnableBreakpoint { id: u32, enabled: bool },
     ClearBreakpoints,
+    /// How often each breakpoint fired, by id.
+    BreakpointHits,
+    SetBreakOptions(BreakOptions),
+    /// Runs (the game resumes) until the step is done, then pauses with
+    /// an [`Event::Stopped`](crate::Event::Stopped).
+    Step(StepMode),
+    /// Starts or stops the trace (entries arrive through
+    /// [`Runtime::take_trace`](crate::Runtime::take_trace)); the filter
+    /// keeps only the instructions for which it holds.
+    Trace { on: bool, filter: Option<Condition> },
+    /// Starts or stops the code/data log (what it has is kept).
+    CodeDataLog(bool),
+    ClearCodeDataLog,
+    /// Copies the code/data log as a `.cdl` file into the buffer, which
+    /// needs room for PRG + CHR ROM bytes.
+    CopyCodeDataLog(Vec<u8>),
+    /// Merges a `.cdl` file into the log.
+    MergeCodeDataLog(Vec<u8>),
+    /// Starts or stops the access counters behind the memory viewer's highlights.
+    AccessCounters(bool),
+    /// Three bytes per address from `start` into `buf` (frames since the
+    /// last read, write and execute; 255 for longer or never).
+    AccessAges { start: u16, buf: Vec<u8> },
+    /// Holds a CPU address at a value; `None` lets it go.
+    Freeze { addr: u16, value: Option<u8> },
+    CallStack,
 }
 
 /// A captured machine: the body of a save state, and what it belongs to.
@@ -159,7 +197,24 @@ pub enum Done {
     BatteryRam(Vec<u8>),
     Registers(Registers),
     Memory { start: u16, bytes: Vec<u8> },
+    Space { space: MemorySpace, start: u32, bytes: Vec<u8> },
     Breakpoints { count: usize },
+    /// `(id, hits)` of each breakpoint, the first `count` in use.
+    BreakpointHits { hits: [(u32, u64); MAX_BREAKPOINTS], count: usize },
+    /// The debugger took it (a step, a switch, an edit).
+    Debug,
+    CodeDataLog(Vec<u8>),
+    AccessAges { start: u16, ages: Vec<u8> },
+    /// The calls in progress, outermost first (the first `depth`), and the
+    /// CPU cycles run since the debugger last stopped the CPU.
+    CallStack { frames: [CallFrame; CALL_STACK_DEPTH], depth: usize, cycles_since_stop: u64 },
+}
+
+/// What [`Event::Stopped`](crate::Event::Stopped) says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DebugStopped {
+    pub reason: BreakReason,
+    pub registers: Registers,
 }
 
 /// Why a command was not done. The running game is untouched by every one.
@@ -179,6 +234,14 @@ pub enum CommandError {
     SpeedOutOfRange { requested: f32, max: f32 },
     #[error("at most {MAX_BREAKPOINTS} breakpoints")]
     TooManyBreakpoints,
+    #[error("no breakpoint has id {0}")]
+    NoSuchBreakpoint(u32),
+    #[error("at most {} addresses can be frozen", phosphor_nes::debug::MAX_FREEZES)]
+    TooManyFreezes,
+    #[error("{0}")]
+    Memory(#[from] MemoryError),
+    #[error("{0}")]
+    CodeDataLog(#[from] phosphor_nes::debug::cdl::CdlSizeError),
     #[error("save state: {0}")]
     State(#[from] StateError),
 }

@@ -56,11 +56,13 @@ pub struct RingSizes {
     pub records: usize,
     /// Memory handed back to be freed off the emulation thread.
     pub garbage: usize,
+    /// Executed instructions traced and not yet read (about 48 bytes each).
+    pub trace: usize,
 }
 
 impl Default for RingSizes {
     fn default() -> Self {
-        RingSizes { input: 256, commands: 64, replies: 64, events: 64, records: 4096, garbage: 64 }
+        RingSizes { input: 256, commands: 64, replies: 64, events: 64, records: 4096, garbage: 64, trace: 1 << 20 }
     }
 }
 

@@ -14,7 +14,10 @@ use rtrb::{Consumer, Producer};
 
 use crate::alloc;
 use crate::audio::AudioInput;
-use crate::command::{Command, CommandError, DebugRequest, Done, Envelope, Registers, Reply, Snapshot, MAX_BREAKPOINTS};
+use phosphor_nes::debug::{DebugStop, TraceEntry, CALL_STACK_DEPTH, MAX_BREAKPOINTS};
+use phosphor_nes::Nes;
+
+use crate::command::{Command, CommandError, DebugRequest, DebugStopped, Done, Envelope, Registers, Reply, Snapshot};
 use crate::config::Config;
 use crate::frame::Frame;
 use crate::game::Game;
@@ -47,6 +50,7 @@ pub(crate) struct Channels {
     pub records: Producer<FrameRecord>,
     pub events: Producer<Event>,
     pub garbage: Producer<Garbage>,
+    pub trace: Producer<TraceEntry>,
     pub audio: AudioInput,
 }
 
@@ -61,15 +65,24 @@ pub(crate) struct Emulator {
     buttons: [u8; 2],
     /// Stamp of the oldest input set but not yet latched by the game.
     input_since: Option<Instant>,
-    breakpoints: [u16; MAX_BREAKPOINTS],
-    breakpoint_count: usize,
-    /// Paused at a breakpoint: the next run lets that instruction go.
+    /// Paused by the debugger: the next run lets the instruction at PC go.
     past_breakpoint: bool,
     last_start: Option<Instant>,
     status: Status,
 }
 
 type PanicPayload = Box<dyn Any + Send>;
+
+/// Moves the core's trace chunk into the trace ring; what does not fit is counted.
+fn drain_trace(nes: &mut Nes, ring: &mut Producer<TraceEntry>, lost: &mut u64) {
+    nes.debug(|d| {
+        d.drain_trace(|entry| {
+            if ring.push(*entry).is_err() {
+                *lost += 1;
+            }
+        });
+    });
+}
 
 /// Runs `f`, catching a panic.
 fn guarded<R>(f: impl FnOnce() -> R) -> Result<R, PanicPayload> {
@@ -97,8 +110,6 @@ impl Emulator {
             pacer: Pacer::new(Duration::from_secs_f64(1.0 / 60.0988), Instant::now()),
             buttons: [0; 2],
             input_since: None,
-            breakpoints: [0; MAX_BREAKPOINTS],
-            breakpoint_count: 0,
             past_breakpoint: false,
             last_start: None,
             status,
@@ -143,30 +154,62 @@ impl Emulator {
 
     fn run_frame(&mut self, tick: Tick) {
         self.apply_input();
-        let Some(game) = self.game.as_mut() else { return };
+        let strobes = self.game.as_ref().map_or(0, |g| g.nes.controller_strobes());
+        match self.run_core_frame() {
+            None => {}
+            Some((true, None)) => self.finish_frame(Some(tick), strobes),
+            Some((frame_done, Some(reason))) => {
+                if frame_done {
+                    self.finish_frame(Some(tick), strobes);
+                }
+                self.debug_stopped(reason);
+            }
+            Some((false, None)) => {}
+        }
+    }
+
+    /// Runs the game to its frame's end or to a debugger stop: `None` if it
+    /// panicked (the thread is faulted), else whether the frame finished
+    /// and why it stopped short.
+    fn run_core_frame(&mut self) -> Option<(bool, Option<phosphor_nes::debug::BreakReason>)> {
+        let game = self.game.as_mut()?;
         let nes = &mut game.nes;
-        let strobes = nes.controller_strobes();
-        let breakpoints = &self.breakpoints[..self.breakpoint_count];
-        let mut skip = std::mem::take(&mut self.past_breakpoint);
+        let trace = &mut self.ch.trace;
+        let lost = &mut self.status.lost.trace;
+        if std::mem::take(&mut self.past_breakpoint) {
+            nes.debug(|d| d.resume());
+        }
         let outcome = guarded(|| {
-            if breakpoints.is_empty() {
+            if !nes.debug_armed() {
                 nes.run_frame();
-                true
-            } else {
-                nes.run_frame_until(|pc| !std::mem::take(&mut skip) && breakpoints.contains(&pc))
+                return (true, None);
+            }
+            loop {
+                let run = nes.run_frame_debug();
+                drain_trace(nes, trace, lost);
+                match run.stop {
+                    Some(DebugStop::TraceFull) if !run.frame_done => continue,
+                    Some(DebugStop::Break(reason)) => return (run.frame_done, Some(reason)),
+                    _ => return (run.frame_done, None),
+                }
             }
         });
         match outcome {
-            Err(payload) => self.fault(payload),
-            Ok(false) => {
-                self.past_breakpoint = true;
-                self.set_state(RunState::Paused);
-                let registers = self.registers();
-                self.send_event(Event::BreakpointHit(registers));
-                self.publish_status();
+            Ok(result) => Some(result),
+            Err(payload) => {
+                self.fault(payload);
+                None
             }
-            Ok(true) => self.finish_frame(Some(tick), strobes),
         }
+    }
+
+    /// The debugger stopped the CPU: pause and say why.
+    fn debug_stopped(&mut self, reason: phosphor_nes::debug::BreakReason) {
+        self.past_breakpoint = true;
+        self.set_state(RunState::Paused);
+        let registers = self.registers();
+        self.send_event(Event::Stopped(DebugStopped { reason, registers }));
+        self.publish_status();
     }
 
     /// Sound, picture, input latency, telemetry: after every finished frame
@@ -361,9 +404,17 @@ impl Emulator {
         self.set_state(RunState::Paused);
         self.apply_input();
         let strobes = self.game.as_ref().map_or(0, |g| g.nes.controller_strobes());
-        self.with_core(|game| game.nes.run_frame())?;
-        self.past_breakpoint = false;
-        self.finish_frame(None, strobes);
+        match self.run_core_frame() {
+            None => return Err(CommandError::Faulted),
+            Some((frame_done, stop)) => {
+                if frame_done {
+                    self.finish_frame(None, strobes);
+                }
+                if let Some(reason) = stop {
+                    self.debug_stopped(reason);
+                }
+            }
+        }
         Ok(Done::SteppedFrame { frame: self.game.as_ref().map_or(0, |g| g.nes.frame_count()) })
     }
 
@@ -452,30 +503,123 @@ impl Emulator {
                     Err(e) => return (Err(e), Some(buf)),
                 }
             }
-            DebugRequest::AddBreakpoint(addr) => {
-                let set = &self.breakpoints[..self.breakpoint_count];
-                if !set.contains(&addr) {
-                    if self.breakpoint_count == MAX_BREAKPOINTS {
-                        return (Err(CommandError::TooManyBreakpoints), None);
+            DebugRequest::ReadSpace { space, start, mut buf } => {
+                match self.with_core(|game| game.nes.read_memory(space, start, &mut buf)) {
+                    Ok(_) => Ok(Done::Space { space, start, bytes: buf }),
+                    Err(e) => return (Err(e), Some(buf)),
+                }
+            }
+            DebugRequest::WriteMemory { space, addr, value } => {
+                self.with_core(|game| game.nes.write_memory(space, addr, value)).and_then(|r| Ok(r.map(|()| Done::Debug)?))
+            }
+            DebugRequest::SetRegisters(r) => self.with_core(|game| {
+                let cpu = game.nes.cpu_mut();
+                (cpu.pc, cpu.a, cpu.x, cpu.y, cpu.s) = (r.pc, r.a, r.x, r.y, r.s);
+                cpu.p = r.p | phosphor_nes::cpu::flag::U;
+                Done::Registers(Registers::of(&game.nes))
+            }),
+            DebugRequest::SetBreakpoint(bp) => self
+                .with_debugger(|d| d.set_breakpoint(bp).map(|()| d.breakpoints().len()))
+                .and_then(|r| r.map(|count| Done::Breakpoints { count }).map_err(|_| CommandError::TooManyBreakpoints)),
+            DebugRequest::RemoveBreakpoint(id) => self
+                .with_debugger(|d| (d.remove_breakpoint(id), d.breakpoints().len()))
+                .and_then(|(found, count)| if found { Ok(Done::Breakpoints { count }) } else { Err(CommandError::NoSuchBreakpoint(id)) }),
+            DebugRequest::EnableBreakpoint { id, enabled } => self
+                .with_debugger(|d| (d.set_enabled(id, enabled), d.breakpoints().len()))
+                .and_then(|(found, count)| if found { Ok(Done::Breakpoints { count }) } else { Err(CommandError::NoSuchBreakpoint(id)) }),
+            DebugRequest::ClearBreakpoints => self.with_debugger(|d| d.clear_breakpoints()).map(|()| Done::Breakpoints { count: 0 }),
+            DebugRequest::BreakpointHits => self.with_debugger(|d| {
+                let mut hits = [(0, 0); MAX_BREAKPOINTS];
+                for (slot, bp) in hits.iter_mut().zip(d.breakpoints()) {
+                    *slot = (bp.id, bp.hits);
+                }
+                Done::BreakpointHits { hits, count: d.breakpoints().len() }
+            }),
+            DebugRequest::SetBreakOptions(options) => self.with_debugger(|d| d.set_options(options)).map(|()| Done::Debug),
+            DebugRequest::Step(mode) => self.runnable().and_then(|()| {
+                self.with_core(|game| game.nes.begin_step(mode))?;
+                // begin_step lets the instruction at PC go itself.
+                self.past_breakpoint = false;
+                self.apply_input();
+                self.set_state(RunState::Running);
+                Ok(Done::Debug)
+            }),
+            DebugRequest::Trace { on, filter } => self.with_debugger(|d| d.set_tracing(on, filter)).map(|()| Done::Debug),
+            DebugRequest::CodeDataLog(on) => self.with_debugger(|d| d.set_cdl(on)).map(|()| Done::Debug),
+            DebugRequest::ClearCodeDataLog => self
+                .with_core(|game| {
+                    game.nes.debug(|d| d.cdl_mut().clear());
+                    game.nes.cartridge_mut().chr_log_mut().fill(0);
+                })
+                .map(|()| Done::Debug),
+            DebugRequest::CopyCodeDataLog(mut buf) => {
+                let Some(game) = self.game.as_ref() else { return (Err(CommandError::NoGame), Some(buf)) };
+                let needed = game.nes.cartridge().prg_rom().len() + game.nes.cartridge().chr_log().len();
+                if buf.capacity() < needed {
+                    return (Err(CommandError::BufferTooSmall { needed, capacity: buf.capacity() }), Some(buf));
+                }
+                buf.clear();
+                let nes = &game.nes;
+                if let Some(d) = nes.debugger() {
+                    d.cdl().write_file(nes.cartridge().chr_log(), &mut buf);
+                }
+                Ok(Done::CodeDataLog(buf))
+            }
+            DebugRequest::MergeCodeDataLog(file) => {
+                let merged = self.with_core(|game| {
+                    let nes = &mut game.nes;
+                    // The two halves live apart: the PRG log in the debugger, CHR in the cartridge.
+                    let mut debugger = nes.take_debugger();
+                    let result = match debugger.as_deref_mut() {
+                        Some(d) => d.cdl_mut().merge_file(nes.cartridge_mut().chr_log_mut(), &file),
+                        None => Ok(()),
+                    };
+                    if let Some(d) = debugger {
+                        nes.attach_debugger(d);
                     }
-                    self.breakpoints[self.breakpoint_count] = addr;
-                    self.breakpoint_count += 1;
+                    result
+                });
+                return match merged {
+                    Ok(Ok(())) => (Ok(Done::Debug), Some(file)),
+                    Ok(Err(e)) => (Err(e.into()), Some(file)),
+                    Err(e) => (Err(e), Some(file)),
+                };
+            }
+            DebugRequest::AccessCounters(on) => self.with_debugger(|d| d.set_counters(on)).map(|()| Done::Debug),
+            DebugRequest::AccessAges { start, mut buf } => {
+                let Some(game) = self.game.as_ref() else { return (Err(CommandError::NoGame), Some(buf)) };
+                let frame = game.nes.frame_count();
+                if let Some(d) = game.nes.debugger() {
+                    d.access_ages(start, frame, &mut buf);
                 }
-                Ok(Done::Breakpoints { count: self.breakpoint_count })
+                Ok(Done::AccessAges { start, ages: buf })
             }
-            DebugRequest::RemoveBreakpoint(addr) => {
-                if let Some(i) = self.breakpoints[..self.breakpoint_count].iter().position(|&a| a == addr) {
-                    self.breakpoint_count -= 1;
-                    self.breakpoints[i] = self.breakpoints[self.breakpoint_count];
-                }
-                Ok(Done::Breakpoints { count: self.breakpoint_count })
-            }
-            DebugRequest::ClearBreakpoints => {
-                self.breakpoint_count = 0;
-                Ok(Done::Breakpoints { count: 0 })
-            }
+            DebugRequest::Freeze { addr, value } => self
+                .with_debugger(|d| match value {
+                    Some(v) => d.freeze(addr, v),
+                    None => {
+                        d.unfreeze(addr);
+                        true
+                    }
+                })
+                .and_then(|ok| if ok { Ok(Done::Debug) } else { Err(CommandError::TooManyFreezes) }),
+            DebugRequest::CallStack => self.with_core(|game| {
+                let nes = &game.nes;
+                let mut frames = [phosphor_nes::debug::CallFrame { kind: phosphor_nes::debug::CallKind::Jsr, from: 0, to: 0, s: 0 }; CALL_STACK_DEPTH];
+                let (depth, since) = nes.debugger().map_or((0, 0), |d| {
+                    let stack = d.call_stack();
+                    frames[..stack.len()].copy_from_slice(stack);
+                    (stack.len(), nes.cpu().cycles.saturating_sub(d.stopped_at_cycle()))
+                });
+                Done::CallStack { frames, depth, cycles_since_stop: since }
+            }),
         };
         (done, None)
+    }
+
+    /// Runs `f` on the game's debugger.
+    fn with_debugger<R>(&mut self, f: impl FnOnce(&mut phosphor_nes::debug::Debugger) -> R) -> Result<R, CommandError> {
+        self.with_core(|game| game.nes.debug(f))?.ok_or(CommandError::NoGame)
     }
 
     // ---- state and telemetry ----

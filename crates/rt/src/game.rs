@@ -1,7 +1,9 @@
 //! A game ready for the emulation thread: the machine, and everything the
 //! thread will need for it allocated in advance (the power-on capture a
-//! power cycle restores, room to keep the cartridge RAM across it).
+//! power cycle restores, room to keep the cartridge RAM across it, the
+//! debugger with its tables).
 
+use phosphor_nes::debug::Debugger;
 use phosphor_nes::{Cartridge, Nes, RamInit, RomError};
 
 #[derive(Debug)]
@@ -26,6 +28,10 @@ impl Game {
     /// cycle returns to): give it one that was just switched on, or one
     /// whose battery RAM was just loaded.
     pub fn from_nes(mut nes: Nes) -> Box<Game> {
+        if nes.debugger().is_none() {
+            // Disarmed, it costs nothing; armed, it must not allocate on the thread.
+            nes.attach_debugger(Box::new(Debugger::new()));
+        }
         let mut power_on = Vec::with_capacity(nes.state_len());
         nes.capture(&mut power_on);
         let ram_scratch = Vec::with_capacity(nes.cartridge().ram_len());

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use phosphor_nes::debug::TraceEntry;
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use crate::audio::{AudioInput, AudioOutput, AudioShared, AudioStats};
@@ -47,6 +48,7 @@ pub struct Runtime {
     frames: Option<FrameReader>,
     audio: Option<AudioOutput>,
     audio_shared: Arc<AudioShared>,
+    trace: Option<Consumer<TraceEntry>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<Option<Box<Game>>>>,
 }
@@ -69,6 +71,7 @@ impl Runtime {
         let (record_tx, record_rx) = RingBuffer::new(sizes.records);
         let (garbage_tx, garbage_rx) = RingBuffer::new(sizes.garbage);
         let (audio_tx, audio_rx) = RingBuffer::new(capacity);
+        let (trace_tx, trace_rx) = RingBuffer::new(sizes.trace);
         let (frame_in, frame_out) = triple_buffer::triple_buffer(&Frame::blank());
         let (status_in, status_out) = triple_buffer::triple_buffer(&Status::default());
         let audio_shared = Arc::new(AudioShared::new(latency));
@@ -83,6 +86,7 @@ impl Runtime {
             records: record_tx,
             events: event_tx,
             garbage: garbage_tx,
+            trace: trace_tx,
             audio: AudioInput::new(audio_tx, Arc::clone(&audio_shared), latency),
         };
         let name = config.thread_name.clone();
@@ -103,6 +107,7 @@ impl Runtime {
             input: Some(InputSender::new(input_tx)),
             frames: Some(frame_out),
             audio: Some(AudioOutput::new(audio_rx, Arc::clone(&audio_shared), sample_rate)),
+            trace: Some(trace_rx),
             audio_shared,
             stop,
             thread: Some(thread),
@@ -199,6 +204,12 @@ impl Runtime {
 
     pub fn take_audio(&mut self) -> Option<AudioOutput> {
         self.audio.take()
+    }
+
+    /// The trace ring's reading end: executed instructions, oldest first,
+    /// while `DebugRequest::Trace` has tracing on.
+    pub fn take_trace(&mut self) -> Option<Consumer<TraceEntry>> {
+        self.trace.take()
     }
 
     /// Frees what the thread handed back (replaced games, unsent replies);

@@ -10,7 +10,7 @@
 use std::any::Any;
 use std::time::Duration;
 
-use crate::command::Registers;
+use crate::command::{DebugStopped, Registers};
 use crate::os::{Priority, ThreadSetup};
 
 /// What the emulation thread is doing.
@@ -91,6 +91,8 @@ pub struct Losses {
     pub replies: u64,
     /// Memory freed on the thread because the garbage ring was full.
     pub garbage: u64,
+    /// Trace entries dropped because the trace ring was full.
+    pub trace: u64,
 }
 
 /// One frame's timing.
@@ -117,7 +119,9 @@ pub enum Event {
     Started(ThreadSetup),
     /// The core panicked; the thread lives on, waiting for a command.
     Panicked(PanicReport),
-    BreakpointHit(Registers),
+    /// The debugger stopped the CPU (a breakpoint, a break option, a step
+    /// done); the thread is paused before the instruction at PC.
+    Stopped(DebugStopped),
 }
 
 /// A caught panic. The payload is moved, not formatted, on the thread.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::{call, done, tiny_rom, wait_until, TINY_NMI};
 use phosphor_nes::button;
+use phosphor_nes::debug::{BreakReason, Breakpoint, StepMode};
 use phosphor_rt::{
     Command, CommandError, Config, DebugRequest, Done, Event, Game, RunState, Runtime, Snapshot, MAX_BREAKPOINTS,
 };
@@ -20,6 +21,19 @@ fn read(runtime: &mut Runtime, start: u16, len: usize) -> Vec<u8> {
     match done(runtime, Command::Debug(DebugRequest::ReadMemory { start, buf: vec![0; len] })) {
         Done::Memory { start: s, bytes } if s == start => bytes,
         other => panic!("{other:?}"),
+    }
+}
+
+/// Waits for the debugger's next stop.
+fn next_stop(runtime: &mut Runtime) -> phosphor_rt::DebugStopped {
+    let start = std::time::Instant::now();
+    loop {
+        match runtime.try_event() {
+            Some(Event::Stopped(stop)) => return stop,
+            Some(_) => {}
+            None if start.elapsed() > Duration::from_secs(5) => panic!("no stop within 5 s"),
+            None => std::thread::sleep(Duration::from_millis(1)),
+        }
     }
 }
 
@@ -86,31 +100,31 @@ fn pause_step_resume_and_the_debugger() {
     assert_eq!(read(&mut rt, 0x6000, 1)[0] & 1, 0);
 
     // Breakpoints: the NMI handler runs once a frame.
-    assert_eq!(done(&mut rt, Command::Debug(DebugRequest::AddBreakpoint(TINY_NMI))), Done::Breakpoints { count: 1 });
+    let nmi = Breakpoint::exec(1, TINY_NMI);
+    assert_eq!(done(&mut rt, Command::Debug(DebugRequest::SetBreakpoint(nmi))), Done::Breakpoints { count: 1 });
     assert_eq!(done(&mut rt, Command::Resume), Done::Resumed);
-    let hit = loop {
-        match rt.try_event() {
-            Some(Event::BreakpointHit(r)) => break r,
-            Some(_) => {}
-            None => std::thread::sleep(Duration::from_millis(1)),
-        }
-    };
-    assert_eq!(hit.pc, TINY_NMI);
+    let hit = next_stop(&mut rt);
+    assert_eq!((hit.reason, hit.registers.pc), (BreakReason::Breakpoint { id: 1 }, TINY_NMI));
     wait_until("the pause at the breakpoint", || rt.status().state == RunState::Paused);
     assert_eq!(registers(&mut rt).pc, TINY_NMI, "stopped before the instruction");
     done(&mut rt, Command::Resume);
-    let again = loop {
-        if let Some(Event::BreakpointHit(r)) = rt.try_event() {
-            break r;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    };
-    assert_eq!((again.pc, again.frame), (TINY_NMI, hit.frame + 1), "resuming lets it go once");
-    assert_eq!(done(&mut rt, Command::Debug(DebugRequest::RemoveBreakpoint(TINY_NMI))), Done::Breakpoints { count: 0 });
-    for addr in 0..MAX_BREAKPOINTS as u16 {
-        done(&mut rt, Command::Debug(DebugRequest::AddBreakpoint(0x8000 + addr)));
+    let again = next_stop(&mut rt).registers;
+    assert_eq!((again.pc, again.frame), (TINY_NMI, hit.registers.frame + 1), "resuming lets it go once");
+    match done(&mut rt, Command::Debug(DebugRequest::BreakpointHits)) {
+        Done::BreakpointHits { hits, count } => assert_eq!(&hits[..count], &[(1, 2)]),
+        other => panic!("{other:?}"),
     }
-    let reply = call(&mut rt, Command::Debug(DebugRequest::AddBreakpoint(0x9000)));
+    // A step from the stop: into the handler's next instruction, then back out of it.
+    assert_eq!(done(&mut rt, Command::Debug(DebugRequest::Step(StepMode::Into))), Done::Debug);
+    let stepped = next_stop(&mut rt);
+    assert_eq!(stepped.reason, BreakReason::Step);
+    assert!(stepped.registers.pc > TINY_NMI && stepped.registers.frame == again.frame);
+    assert_eq!(done(&mut rt, Command::Debug(DebugRequest::RemoveBreakpoint(1))), Done::Breakpoints { count: 0 });
+    assert_eq!(call(&mut rt, Command::Debug(DebugRequest::RemoveBreakpoint(1))).result, Err(CommandError::NoSuchBreakpoint(1)));
+    for id in 0..MAX_BREAKPOINTS as u32 {
+        done(&mut rt, Command::Debug(DebugRequest::SetBreakpoint(Breakpoint::exec(id, 0x9000))));
+    }
+    let reply = call(&mut rt, Command::Debug(DebugRequest::SetBreakpoint(Breakpoint::exec(99, 0x9000))));
     assert_eq!(reply.result, Err(CommandError::TooManyBreakpoints));
     assert_eq!(done(&mut rt, Command::Debug(DebugRequest::ClearBreakpoints)), Done::Breakpoints { count: 0 });
 

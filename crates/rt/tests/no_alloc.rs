@@ -1,5 +1,7 @@
 //! The emulation thread's loop makes no heap call over 10 seconds of
-//! real-time running with input, sound, telemetry and commands flowing. The
+//! real-time running with input, sound, telemetry and commands flowing,
+//! and every debugger feature armed (breakpoints with conditions, trace,
+//! code/data log, access counters, freezes, steps). The
 //! count comes from the runtime's own counting allocator, installed here as
 //! the program's allocator, which watches the thread from the moment its
 //! loop starts.
@@ -9,10 +11,29 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{call, done};
+use phosphor_nes::debug::{kind, AddressSpace, BreakOptions, Breakpoint, Condition, MemorySpace, StepMode};
 use phosphor_rt::{Command, Config, CountingAllocator, DebugRequest, Done, Game, Runtime, SimulatedDevice, Snapshot};
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
+
+/// Every debugger feature on at once, none of them stopping the game.
+fn arm_the_debugger(rt: &mut Runtime) {
+    let never = Condition::parse("a == $100 && scanline > 10").unwrap();
+    let requests = [
+        DebugRequest::SetBreakpoint(Breakpoint::exec(1, 0x1234)),
+        DebugRequest::SetBreakpoint(Breakpoint::on(2, kind::READ | kind::WRITE, AddressSpace::Cpu, 0x0000, 0x07FF).with_condition(never)),
+        DebugRequest::SetBreakpoint(Breakpoint::on(3, kind::EXEC, AddressSpace::PrgRom, 0, 0xFFFFF).with_condition(never)),
+        DebugRequest::SetBreakOptions(BreakOptions { on_jam: true, ..Default::default() }),
+        DebugRequest::Trace { on: true, filter: Some(Condition::parse("pc >= $8000").unwrap()) },
+        DebugRequest::CodeDataLog(true),
+        DebugRequest::AccessCounters(true),
+        DebugRequest::Freeze { addr: 0x07FF, value: Some(0x12) },
+    ];
+    for request in requests {
+        done(rt, Command::Debug(request));
+    }
+}
 
 #[test]
 fn ten_seconds_of_real_time_running_allocate_nothing() {
@@ -22,6 +43,9 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     // The default configuration: the same requests as the player's build.
     let mut rt = Runtime::spawn(Config::default(), Some(game)).unwrap();
     let mut frames = rt.take_frames().unwrap();
+    let mut trace = rt.take_trace().unwrap();
+    arm_the_debugger(&mut rt);
+    let mut traced = 0u64;
 
     // The sound card: 240 samples every 5 ms.
     let device = SimulatedDevice::start(rt.take_audio().unwrap(), Duration::from_millis(5));
@@ -38,6 +62,9 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
         records += rt.drain_records(|_| {});
         let _ = frames.read().number;
         let _ = rt.status().frames;
+        while trace.pop().is_ok() {
+            traced += 1;
+        }
         if round.is_multiple_of(250) {
             // Now and then, every kind of command.
             done(&mut rt, Command::Pause);
@@ -53,7 +80,15 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
             state = call(&mut rt, Command::RestoreState(wrong)).buffer.unwrap();
             done(&mut rt, Command::Debug(DebugRequest::Registers));
             done(&mut rt, Command::Debug(DebugRequest::ReadMemory { start: 0x8000, buf: vec![0; 64] }));
-            done(&mut rt, Command::Debug(DebugRequest::AddBreakpoint(0x1234)));
+            done(&mut rt, Command::Debug(DebugRequest::SetBreakpoint(Breakpoint::exec(4, 0x1235))));
+            done(&mut rt, Command::Debug(DebugRequest::ReadSpace { space: MemorySpace::Oam, start: 0, buf: vec![0; 256] }));
+            done(&mut rt, Command::Debug(DebugRequest::AccessAges { start: 0, buf: vec![0; 3 * 256] }));
+            done(&mut rt, Command::Debug(DebugRequest::WriteMemory { space: MemorySpace::CpuBus, addr: 0x7FE, value: 1 }));
+            done(&mut rt, Command::Debug(DebugRequest::CallStack));
+            done(&mut rt, Command::Debug(DebugRequest::BreakpointHits));
+            done(&mut rt, Command::Debug(DebugRequest::CopyCodeDataLog(Vec::with_capacity(1 << 20))));
+            done(&mut rt, Command::Debug(DebugRequest::Step(StepMode::Over)));
+            done(&mut rt, Command::Debug(DebugRequest::Step(StepMode::Scanline)));
             call(&mut rt, Command::CopyBatteryRam(Vec::with_capacity(0x2000)));
             done(&mut rt, Command::SetSpeed(1.5));
             done(&mut rt, Command::Resume);
@@ -64,6 +99,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
                 done(&mut rt, Command::Reset);
                 // A new game, built here; the old one is freed here too.
                 done(&mut rt, Command::LoadGame(Game::from_ines(&rom).unwrap()));
+                arm_the_debugger(&mut rt);
             } else {
                 done(&mut rt, Command::PowerCycle);
             }
@@ -77,6 +113,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     assert!(records > 400, "telemetry flowed: {records} records");
     assert!(heard > 48_000 * 5, "sound flowed: {heard} samples");
     assert!(round > 1000, "input flowed: {round} rounds");
+    assert!(traced > 100_000, "the trace flowed: {traced} entries");
     assert_eq!(status.rt_heap_calls, Some(0), "heap calls on the emulation thread");
     assert!(rt.freed() >= 1, "replaced games came back to be freed");
 

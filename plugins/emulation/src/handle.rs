@@ -273,9 +273,10 @@ pub(crate) fn receive(
                 telemetry.last_fault = Some(message.clone());
                 notices.write(EmuNotice::Fault { message });
             }
-            Event::BreakpointHit(registers) => {
-                info!("breakpoint at ${:04X}", registers.pc);
-                telemetry.breakpoint = Some(registers);
+            Event::Stopped(stop) => {
+                info!("debugger stop at ${:04X}: {:?}", stop.registers.pc, stop.reason);
+                telemetry.breakpoint = Some(stop.registers);
+                telemetry.stop = Some(stop);
             }
         }
     }

@@ -22,6 +22,8 @@ pub struct Telemetry {
     pub last_fault: Option<String>,
     /// Where the last breakpoint stopped.
     pub breakpoint: Option<Registers>,
+    /// The debugger's last stop: why, and the registers there.
+    pub stop: Option<phosphor_rt::DebugStopped>,
 }
 
 impl Telemetry {

@@ -117,6 +117,11 @@ impl Breakpoint {
     }
 }
 
+/// The breakpoint table has no free slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("at most {MAX_BREAKPOINTS} breakpoints")]
+pub struct TableFull;
+
 /// Instructions that stop the CPU on their own, each a switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BreakOptions {
@@ -389,13 +394,13 @@ impl Debugger {
         &self.breakpoints[..self.breakpoint_count]
     }
 
-    /// Adds a breakpoint, or replaces the one with the same id. Fails
-    /// (giving it back) when the table is full.
-    pub fn set_breakpoint(&mut self, bp: Breakpoint) -> Result<(), Breakpoint> {
+    /// Adds a breakpoint, or replaces the one with the same id. Fails when
+    /// the table is full.
+    pub fn set_breakpoint(&mut self, bp: Breakpoint) -> Result<(), TableFull> {
         if let Some(slot) = self.breakpoints[..self.breakpoint_count].iter_mut().find(|b| b.id == bp.id) {
             *slot = bp;
         } else if self.breakpoint_count == MAX_BREAKPOINTS {
-            return Err(bp);
+            return Err(TableFull);
         } else {
             self.breakpoints[self.breakpoint_count] = bp;
             self.breakpoint_count += 1;
@@ -491,6 +496,19 @@ impl Debugger {
 
     pub fn counters(&self) -> &AccessCounters {
         &self.counters
+    }
+
+    /// For the memory viewer's fading highlights: per address from `start`,
+    /// three bytes (read, write, execute) of frames since the last such
+    /// access as of `frame`, 255 for longer ago or never.
+    pub fn access_ages(&self, start: u16, frame: u64, out: &mut [u8]) {
+        let now = (frame as u32).wrapping_add(1);
+        for (i, ages) in out.chunks_exact_mut(3).enumerate() {
+            let last = self.counters.last_frame[usize::from(start.wrapping_add(i as u16))];
+            for (age, &seen) in ages.iter_mut().zip(&last) {
+                *age = if seen == 0 { 255 } else { now.wrapping_sub(seen).min(255) as u8 };
+            }
+        }
     }
 
     /// Holds `addr` at `value` (rewritten before every instruction); fails
