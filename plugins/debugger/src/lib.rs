@@ -12,6 +12,7 @@
 pub mod disassembly;
 pub mod overlay;
 pub mod panel;
+pub mod symbols;
 
 pub use panel::DebuggerPanel;
 

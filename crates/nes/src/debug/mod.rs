@@ -299,7 +299,15 @@ pub struct Debugger {
     /// The instruction at PC runs once without being checked (the one a
     /// stop was made before).
     skip_once: bool,
-    // Derived from the above by `refresh`.
+    /// Keep the call stack (needs every instruction looked at).
+    track_calls: bool,
+    // Derived from the above by `refresh` and `rebuild_exec_maps`.
+    /// One bit per CPU address / PRG ROM byte with an enabled execute breakpoint.
+    exec_cpu: Vec<u64>,
+    exec_prg: Vec<u64>,
+    has_prg_exec: bool,
+    /// Only execute breakpoints are armed: the loop tests a bit per instruction.
+    light: bool,
     has_exec: bool,
     has_rw: bool,
     conditions_need_ppu: bool,
@@ -345,6 +353,11 @@ impl Debugger {
             lost_depth: 0,
             step: None,
             skip_once: false,
+            track_calls: false,
+            exec_cpu: vec![0; 0x10000 / 64],
+            exec_prg: Vec::new(),
+            has_prg_exec: false,
+            light: false,
             has_exec: false,
             has_rw: false,
             conditions_need_ppu: false,
@@ -361,7 +374,56 @@ impl Debugger {
     pub fn size_for(&mut self, prg_len: usize) {
         if self.cdl.prg.len() != prg_len {
             self.cdl = CodeDataLog::new(prg_len);
+            self.exec_prg = vec![0; prg_len.div_ceil(64)];
+            self.rebuild_exec_maps();
         }
+    }
+
+    /// Sets the bits of every enabled execute breakpoint's range.
+    fn rebuild_exec_maps(&mut self) {
+        self.exec_cpu.fill(0);
+        self.exec_prg.fill(0);
+        self.has_prg_exec = false;
+        for bp in self.breakpoints[..self.breakpoint_count].iter().filter(|b| b.enabled && b.kinds & kind::EXEC != 0) {
+            let map = match bp.space {
+                AddressSpace::Cpu => &mut self.exec_cpu,
+                AddressSpace::PrgRom => {
+                    self.has_prg_exec = true;
+                    &mut self.exec_prg
+                }
+            };
+            let end = (bp.end as usize).min(map.len() * 64 - 1);
+            for i in bp.start as usize..=end {
+                map[i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+
+    /// Whether an execute breakpoint covers `pc` (`prg`: its PRG ROM offset, if any).
+    #[inline]
+    pub(crate) fn exec_hit(&self, pc: u16, prg: impl FnOnce() -> Option<u32>) -> bool {
+        let i = usize::from(pc);
+        if self.exec_cpu[i / 64] & (1 << (i % 64)) != 0 {
+            return true;
+        }
+        self.has_prg_exec
+            && prg().is_some_and(|o| self.exec_prg.get(o as usize / 64).is_some_and(|w| w & (1 << (o % 64)) != 0))
+    }
+
+    /// Only execute breakpoints are armed (see `exec_hit`).
+    #[inline]
+    pub(crate) fn light(&self) -> bool {
+        self.light && !self.skip_once
+    }
+
+    /// Keeps the call stack from now on (every instruction is then looked at).
+    pub fn set_call_tracking(&mut self, on: bool) {
+        if on != self.track_calls {
+            self.depth = 0;
+            self.lost_depth = 0;
+        }
+        self.track_calls = on;
+        self.refresh();
     }
 
     /// Some feature needs the per-instruction loop.
@@ -385,7 +447,9 @@ impl Debugger {
         let o = self.options;
         let options = o.on_brk || o.on_jam || o.on_unofficial || (o.on_new_code && self.cdl_on);
         self.hooks = self.tracing || self.cdl_on || self.counters_on || self.has_rw;
-        self.armed = self.hooks || self.has_exec || options || self.freeze_count > 0 || self.step.is_some() || self.skip_once;
+        let per_instruction = self.hooks || options || self.freeze_count > 0 || self.step.is_some() || self.track_calls;
+        self.light = self.has_exec && !per_instruction;
+        self.armed = self.has_exec || per_instruction || self.skip_once;
     }
 
     // ---- breakpoints ----
@@ -405,6 +469,7 @@ impl Debugger {
             self.breakpoints[self.breakpoint_count] = bp;
             self.breakpoint_count += 1;
         }
+        self.rebuild_exec_maps();
         self.refresh();
         Ok(())
     }
@@ -414,18 +479,21 @@ impl Debugger {
         let Some(i) = self.breakpoints[..self.breakpoint_count].iter().position(|b| b.id == id) else { return false };
         self.breakpoints.copy_within(i + 1..self.breakpoint_count, i);
         self.breakpoint_count -= 1;
+        self.rebuild_exec_maps();
         self.refresh();
         true
     }
 
     pub fn set_enabled(&mut self, id: u32, enabled: bool) -> bool {
         let found = self.breakpoints[..self.breakpoint_count].iter_mut().find(|b| b.id == id).map(|b| b.enabled = enabled);
+        self.rebuild_exec_maps();
         self.refresh();
         found.is_some()
     }
 
     pub fn clear_breakpoints(&mut self) {
         self.breakpoint_count = 0;
+        self.rebuild_exec_maps();
         self.refresh();
     }
 

@@ -205,7 +205,8 @@ impl Nes {
     pub fn run_frame_debug(&mut self) -> DebugRun {
         let frame = self.bus.ppu.frame_count();
         loop {
-            let stop = self.debug_instruction();
+            let light = self.bus.debug.as_deref().is_some_and(Debugger::light);
+            let stop = if light { self.run_light(frame) } else { self.debug_instruction() };
             let frame_done = self.bus.ppu.frame_count() != frame;
             if frame_done {
                 self.bus.sync_ppu();
@@ -216,6 +217,28 @@ impl Nes {
                 return DebugRun { frame_done, stop };
             }
         }
+    }
+
+    /// Runs instructions while only execute breakpoints are armed, testing
+    /// one bit per instruction; a set bit gets the full check. Comes back
+    /// at a stop or when the frame ends.
+    fn run_light(&mut self, frame: u64) -> Option<super::DebugStop> {
+        let mut d = self.bus.debug.take()?;
+        let stop = loop {
+            if self.bus.ppu.frame_count() != frame {
+                break None;
+            }
+            let pc = self.cpu.pc;
+            if d.exec_hit(pc, || self.bus.cart.prg_rom_offset(pc))
+                && let Some(reason) = self.check_before(&mut d)
+            {
+                d.stopped_at_cycle = self.cpu.cycles;
+                break Some(super::DebugStop::Break(reason));
+            }
+            self.cpu.step(&mut self.bus);
+        };
+        self.bus.debug = Some(d);
+        stop
     }
 
     /// One instruction under the debugger, or the reason not to run it.
@@ -250,7 +273,9 @@ impl Nes {
             entry.effective = d.effective;
             d.trace.push(entry);
         }
-        self.follow_calls(&mut d, pc, opcode, view.s, interrupts);
+        if d.track_calls {
+            self.follow_calls(&mut d, pc, opcode, view.s, interrupts);
+        }
         if d.cdl_on {
             self.log_targets(&mut d, pc, opcode, interrupts);
         }

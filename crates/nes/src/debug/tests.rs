@@ -163,6 +163,7 @@ fn calls() -> Nes {
 #[test]
 fn step_over_runs_a_jsr_through_and_step_out_returns_to_the_caller() {
     let mut nes = calls();
+    nes.debug(|d| d.set_call_tracking(true));
     let s = nes.cpu().s;
     assert_eq!(step(&mut nes, StepMode::Over), Some(BreakReason::Step));
     assert_eq!((nes.cpu().pc, nes.cpu().s), (0x8003, s), "PC after the JSR, SP as it was");
@@ -206,6 +207,7 @@ fn run_to_nmi_stops_on_the_handlers_first_instruction() {
     prg[0x3FFA..0x3FFE].copy_from_slice(&[0x10, 0x80, 0x00, 0x80]);
     let mut nes = Nes::from_ines(&image(0, prg)).unwrap();
     nes.attach_debugger(Box::new(Debugger::new()));
+    nes.debug(|d| d.set_call_tracking(true));
     assert_eq!(step(&mut nes, StepMode::Nmi), Some(BreakReason::Step));
     assert_eq!((nes.cpu().pc, nes.peek(0x40)), (0x8010, 0));
     assert_eq!(nes.debugger().unwrap().call_stack()[0].kind, CallKind::Nmi);
