@@ -57,11 +57,12 @@ pub fn run(args: &PlayArgs) -> ExitCode {
             start_home: first.is_none(),
             demo_name: DEMO_NAME.into(),
             demo_rom: DEMO_ROM,
+            demo_path: demo_path(),
             headless: false,
             settings,
         },
     ))
-    .insert_resource(phosphor_debugger::DebuggerPanel::shown(args.debugger))
+    .insert_resource(phosphor_debugger::Workspace::shown(args.debugger))
     .add_systems(Startup, move |mut open: MessageWriter<'_, phosphor_storage::OpenRom>, mut load: MessageWriter<'_, phosphor_emulation::LoadRom>, settings: Option<ResMut<'_, phosphor_frontend::Settings>>| {
         // A ROM named on the command line goes through the I/O layer's
         // asset source (battery RAM included); if it cannot be played the
@@ -72,7 +73,7 @@ pub fn run(args: &PlayArgs) -> ExitCode {
                 open.write(phosphor_storage::OpenRom { path: path.clone() });
             }
             None => {
-                load.write(phosphor_emulation::LoadRom::new(DEMO_NAME, DEMO_ROM));
+                load.write(demo_request());
             }
         }
         // The command line's picture options hold for this run.
@@ -123,6 +124,20 @@ fn demo_when_nothing_runs(
 ) {
     let refused = notices.read().any(|n| matches!(n, phosphor_emulation::EmuNotice::RomRefused { .. }));
     if refused && emulator.game().is_none() {
-        load.write(phosphor_emulation::LoadRom::new(DEMO_NAME, DEMO_ROM));
+        load.write(demo_request());
+    }
+}
+
+/// The demo's file as shipped in `assets/demo`, with its debug file beside it.
+fn demo_path() -> Option<PathBuf> {
+    Some(resource_dir("assets").join("demo/demo.nes")).filter(|p| p.is_file())
+}
+
+/// Starts the demo (from its file's place, so the debugger finds its symbols).
+fn demo_request() -> phosphor_emulation::LoadRom {
+    let request = phosphor_emulation::LoadRom::new(DEMO_NAME, DEMO_ROM);
+    match demo_path() {
+        Some(path) => request.from_file(path),
+        None => request,
     }
 }

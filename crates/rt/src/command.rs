@@ -95,6 +95,8 @@ pub enum DebugRequest {
     /// Holds a CPU address at a value; `None` lets it go.
     Freeze { addr: u16, value: Option<u8> },
     CallStack,
+    /// Keeps the call stack (every instruction is then looked at).
+    CallTracking(bool),
 }
 
 /// A captured machine: the body of a save state, and what it belongs to.

@@ -603,6 +603,7 @@ impl Emulator {
                     }
                 })
                 .and_then(|ok| if ok { Ok(Done::Debug) } else { Err(CommandError::TooManyFreezes) }),
+            DebugRequest::CallTracking(on) => self.with_debugger(|d| d.set_call_tracking(on)).map(|()| Done::Debug),
             DebugRequest::CallStack => self.with_core(|game| {
                 let nes = &game.nes;
                 let mut frames = [phosphor_nes::debug::CallFrame { kind: phosphor_nes::debug::CallKind::Jsr, from: 0, to: 0, s: 0 }; CALL_STACK_DEPTH];
@@ -690,6 +691,10 @@ impl Emulator {
             let pc = self.status.cpu.pc;
             for (i, byte) in self.status.code.iter_mut().enumerate() {
                 *byte = game.nes.peek(pc.wrapping_add(i as u16));
+            }
+            let cart = game.nes.cartridge();
+            for (slot, base) in self.status.prg_banks.iter_mut().enumerate() {
+                *base = cart.prg_rom_offset(((slot as u16) + 3) << 13).unwrap_or(u32::MAX);
             }
         }
         self.ch.status.write(self.status);

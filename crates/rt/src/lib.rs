@@ -76,5 +76,5 @@ pub use game::Game;
 pub use input::{InputEvent, InputSender};
 pub use os::{Priority, ThreadSetup};
 pub use pacer::{Pacer, Plan, Tick};
-pub use runtime::{Runtime, SpawnError};
+pub use runtime::{Runtime, SpawnError, TraceReader};
 pub use telemetry::{AudioFigures, Event, FrameRecord, Losses, PanicReport, RunState, Status};

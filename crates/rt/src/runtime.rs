@@ -208,8 +208,8 @@ impl Runtime {
 
     /// The trace ring's reading end: executed instructions, oldest first,
     /// while `DebugRequest::Trace` has tracing on.
-    pub fn take_trace(&mut self) -> Option<Consumer<TraceEntry>> {
-        self.trace.take()
+    pub fn take_trace(&mut self) -> Option<TraceReader> {
+        self.trace.take().map(TraceReader)
     }
 
     /// Frees what the thread handed back (replaced games, unsent replies);
@@ -243,6 +243,34 @@ impl Runtime {
         let game = self.thread.take()?.join().ok().flatten();
         self.collect_garbage();
         game
+    }
+}
+
+/// The reading end of the trace ring.
+#[derive(Debug)]
+pub struct TraceReader(Consumer<TraceEntry>);
+
+impl TraceReader {
+    /// The next traced instruction, if one is waiting.
+    pub fn pop(&mut self) -> Option<TraceEntry> {
+        self.0.pop().ok()
+    }
+
+    /// Hands up to `max` waiting entries to `f`, oldest first; returns how many.
+    pub fn drain(&mut self, max: usize, mut f: impl FnMut(TraceEntry)) -> usize {
+        let mut n = 0;
+        while n < max
+            && let Ok(entry) = self.0.pop()
+        {
+            f(entry);
+            n += 1;
+        }
+        n
+    }
+
+    /// Entries waiting.
+    pub fn waiting(&self) -> usize {
+        self.0.slots()
     }
 }
 

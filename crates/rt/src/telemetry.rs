@@ -68,6 +68,26 @@ pub struct Status {
     pub cpu: Registers,
     /// The 16 bytes from the PC, to disassemble the next instructions.
     pub code: [u8; 16],
+    /// The PRG ROM offset mapped at $6000, $8000, $A000, $C000 and $E000
+    /// (8 KiB each), `u32::MAX` where no ROM is: what the debugger needs to
+    /// name banked code.
+    pub prg_banks: [u32; 5],
+}
+
+impl Status {
+    /// The PRG ROM offset the CPU sees at `addr` now, if ROM is mapped there.
+    pub fn prg_offset(&self, addr: u16) -> Option<u32> {
+        let slot = usize::from(addr >> 13).checked_sub(3)?;
+        let base = self.prg_banks[slot];
+        (base != u32::MAX).then(|| base + u32::from(addr & 0x1FFF))
+    }
+
+    /// The CPU address at which PRG ROM offset `offset` is mapped now.
+    pub fn cpu_address(&self, offset: u32) -> Option<u16> {
+        self.prg_banks.iter().enumerate().find_map(|(slot, &base)| {
+            (base != u32::MAX && (base..base + 0x2000).contains(&offset)).then(|| (((slot + 3) as u16) << 13) | (offset - base) as u16)
+        })
+    }
 }
 
 /// The sound ring, from the producer's side (underruns from the device's).

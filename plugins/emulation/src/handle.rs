@@ -5,7 +5,7 @@ use bevy::app::AppExit;
 use bevy::platform::cell::SyncCell;
 use bevy::prelude::*;
 use phosphor_nes::Cartridge;
-use phosphor_rt::{AudioOutput, Command, CommandId, Config, Event, FrameReader, Game, InputSender, Runtime};
+use phosphor_rt::{AudioOutput, Command, CommandId, Config, Event, FrameReader, Game, InputSender, Runtime, TraceReader};
 
 use crate::telemetry::Telemetry;
 use crate::{EmuNotice, EmuReply, LoadRom, Pads};
@@ -17,6 +17,8 @@ pub struct LoadedGame {
     pub rom_hash: u64,
     /// The iNES bytes it was built from (to save, to reload).
     pub rom: std::sync::Arc<[u8]>,
+    /// The file it came from, when it came from one (its debug files sit beside it).
+    pub path: Option<std::path::PathBuf>,
 }
 
 /// Why a command could not be queued.
@@ -72,6 +74,27 @@ impl std::fmt::Debug for FrameFeed {
     }
 }
 
+/// The trace ring's output: the instructions the thread traced, for the
+/// debugger's trace panel.
+#[derive(Resource, Default)]
+pub struct TraceFeed(Option<SyncCell<TraceReader>>);
+
+impl TraceFeed {
+    pub fn new(reader: Option<TraceReader>) -> Self {
+        TraceFeed(reader.map(SyncCell::new))
+    }
+
+    pub fn reader(&mut self) -> Option<&mut TraceReader> {
+        self.0.as_mut().map(SyncCell::get)
+    }
+}
+
+impl std::fmt::Debug for TraceFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TraceFeed").field(&self.0.is_some()).finish()
+    }
+}
+
 /// The sound ring's output, taken by whoever plays it (the audio plugin
 /// moves it into the device callback).
 #[derive(Resource, Default)]
@@ -99,12 +122,13 @@ impl std::fmt::Debug for SoundFeed {
 }
 
 impl Emulator {
-    pub(crate) fn spawn(config: Config) -> (Emulator, FrameFeed, SoundFeed) {
+    pub(crate) fn spawn(config: Config) -> (Emulator, FrameFeed, SoundFeed, TraceFeed) {
         match Runtime::spawn(config, None) {
             Ok(mut runtime) => {
                 let input = runtime.take_input().map(SyncCell::new);
                 let frames = FrameFeed::new(runtime.take_frames());
                 let sound = SoundFeed::new(runtime.take_audio());
+                let trace = TraceFeed::new(runtime.take_trace());
                 let emulator = Emulator {
                     runtime: Some(SyncCell::new(runtime)),
                     input,
@@ -113,7 +137,7 @@ impl Emulator {
                     paused: false,
                     startup_error: None,
                 };
-                (emulator, frames, sound)
+                (emulator, frames, sound, trace)
             }
             Err(err) => {
                 error!("the emulation thread did not start: {err}");
@@ -125,7 +149,7 @@ impl Emulator {
                     paused: false,
                     startup_error: Some(err.to_string()),
                 };
-                (emulator, FrameFeed::new(None), SoundFeed::new(None))
+                (emulator, FrameFeed::new(None), SoundFeed::new(None), TraceFeed::new(None))
             }
         }
     }
@@ -225,7 +249,12 @@ pub(crate) fn load_roms(
         match emulator.send(Command::LoadGame(game)) {
             Ok(_) => {
                 info!("{}: loaded (ROM hash {rom_hash:016x})", request.name);
-                emulator.game = Some(LoadedGame { name: request.name.clone(), rom_hash, rom: request.bytes.clone() });
+                emulator.game = Some(LoadedGame {
+                    name: request.name.clone(),
+                    rom_hash,
+                    rom: request.bytes.clone(),
+                    path: request.path.clone(),
+                });
                 emulator.paused = false;
                 emulator.sent = None;
                 notices.write(EmuNotice::GameStarted { name: request.name.clone() });

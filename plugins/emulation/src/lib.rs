@@ -7,6 +7,7 @@
 //!   the input ring when they change (in [`EmulationSystems::SendInput`]);
 //! - [`FrameFeed`] (resource): the reading end of the frame triple buffer;
 //! - [`SoundFeed`] (resource): the sound ring's output, for whoever plays it;
+//! - [`TraceFeed`] (resource): the trace ring's output, for the debugger;
 //! - [`Telemetry`] (resource): the thread's latest status and recent frames;
 //! - [`LoadRom`] (message in): build a game from iNES bytes (or a
 //!   cartridge already parsed, with its battery RAM) and start it;
@@ -20,7 +21,7 @@
 mod handle;
 mod telemetry;
 
-pub use handle::{Emulator, FrameFeed, LoadedGame, SendError, SoundFeed, Stopped};
+pub use handle::{Emulator, FrameFeed, LoadedGame, SendError, SoundFeed, Stopped, TraceFeed};
 pub use telemetry::{Telemetry, HISTORY};
 
 use bevy::prelude::*;
@@ -71,12 +72,21 @@ pub struct LoadRom {
     /// The cartridge already parsed from `bytes` (with its battery RAM
     /// loaded), or `None` to parse it here.
     pub cartridge: Option<Box<phosphor_nes::Cartridge>>,
+    /// The file it came from, if any: the debugger looks beside it for the
+    /// game's debug files.
+    pub path: Option<std::path::PathBuf>,
 }
 
 impl LoadRom {
     /// A ROM to parse here, with no saved battery RAM.
     pub fn new(name: impl Into<String>, bytes: impl Into<std::sync::Arc<[u8]>>) -> Self {
-        LoadRom { name: name.into(), bytes: bytes.into(), cartridge: None }
+        LoadRom { name: name.into(), bytes: bytes.into(), cartridge: None, path: None }
+    }
+
+    /// The same ROM, known to come from `path`.
+    pub fn from_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
     }
 }
 
@@ -118,10 +128,11 @@ pub enum EmuNotice {
 
 impl Plugin for EmulationPlugin {
     fn build(&self, app: &mut App) {
-        let (emulator, frames, sound) = Emulator::spawn(self.config.clone());
+        let (emulator, frames, sound, trace) = Emulator::spawn(self.config.clone());
         app.insert_resource(emulator)
             .insert_resource(frames)
             .insert_resource(sound)
+            .insert_resource(trace)
             .init_resource::<Pads>()
             .init_resource::<PowerOn>()
             .init_resource::<Telemetry>()

@@ -304,7 +304,9 @@ fn start(
     notices: &mut MessageWriter<'_, EmuNotice>,
 ) -> bool {
     if is_demo {
-        load.write(LoadRom::new(demo.name.clone(), demo.rom.clone()));
+        let mut request = LoadRom::new(demo.name.clone(), demo.rom.clone());
+        request.path = demo.path.clone();
+        load.write(request);
     } else if let Some(path) = &game.source {
         open.write(OpenRom { path: path.clone() });
         home.opening = true;

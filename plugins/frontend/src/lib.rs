@@ -58,6 +58,8 @@ pub enum Page {
 pub struct Demo {
     pub name: String,
     pub rom: Arc<[u8]>,
+    /// Where the demo's file is, when it is on disk (its debug file sits beside it).
+    pub path: Option<std::path::PathBuf>,
     pub rom_hash: u64,
 }
 
@@ -67,6 +69,8 @@ pub struct FrontendPlugin {
     pub start_home: bool,
     pub demo_name: String,
     pub demo_rom: &'static [u8],
+    /// The demo's file on disk, if it is there.
+    pub demo_path: Option<std::path::PathBuf>,
     /// Draw nothing (no egui): headless apps and tests of the logic.
     pub headless: bool,
     /// The settings file as the app already read it (it needs the sound
@@ -80,7 +84,12 @@ impl Plugin for FrontendPlugin {
         if let Some(loaded) = &self.settings {
             app.insert_resource(apply::Preloaded(loaded.clone()));
         }
-        app.insert_resource(Demo { name: self.demo_name.clone(), rom: Arc::from(self.demo_rom), rom_hash })
+        app.insert_resource(Demo {
+            name: self.demo_name.clone(),
+            rom: Arc::from(self.demo_rom),
+            path: self.demo_path.clone(),
+            rom_hash,
+        })
             .insert_resource(if self.start_home { Screen::Home } else { Screen::Playing })
             .insert_resource(phosphor_input::HotkeyOptions { escape_pauses: false, ..default() })
             .add_systems(

@@ -49,7 +49,7 @@ fn headless(folders: Folders, start_home: bool) -> App {
         .add_plugins(phosphor_input::InputPlugin)
         .insert_resource(VideoSettings::default())
         .add_plugins(StoragePlugin)
-        .add_plugins(FrontendPlugin { start_home, demo_name: "Phosphor demo".into(), demo_rom: DEMO, headless: true, settings: None })
+        .add_plugins(FrontendPlugin { start_home, demo_name: "Phosphor demo".into(), demo_rom: DEMO, demo_path: None, headless: true, settings: None })
         .init_resource::<Said>()
         .add_systems(Last, listen);
     app

@@ -49,6 +49,31 @@ pub enum Hotkey {
     Fullscreen,
     /// Ctrl+Q.
     Quit,
+    /// A debugger key (only while the debugger workspace has the keyboard).
+    Debug(DebugKey),
+}
+
+/// The debugger's keys, as developers know them from other debuggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DebugKey {
+    /// F5.
+    Continue,
+    /// F10.
+    StepOver,
+    /// F11.
+    StepInto,
+    /// Shift+F11.
+    StepOut,
+}
+
+/// Who the keyboard is for right now; the debugger plugin sets it.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeyboardFocus {
+    /// The debugger workspace has focus: F5, F10, F11 and Shift+F11 drive
+    /// the debugger instead of the quick save and fullscreen.
+    pub debugger: bool,
+    /// Text is being typed into a field: no key reaches the game or the hotkeys.
+    pub text_entry: bool,
 }
 
 /// Modifier keys held, as the key events tell it.
@@ -65,7 +90,9 @@ pub(crate) fn read_hotkeys(
     mut keys: MessageReader<'_, '_, KeyboardInput>,
     mut modifiers: Local<'_, Modifiers>,
     mut hotkeys: MessageWriter<'_, Hotkey>,
+    focus: Option<Res<'_, KeyboardFocus>>,
 ) {
+    let focus = focus.as_deref().copied().unwrap_or_default();
     for event in keys.read() {
         let down = event.state == ButtonState::Pressed;
         match event.key_code {
@@ -77,6 +104,9 @@ pub(crate) fn read_hotkeys(
         }
         let shift = modifiers.shift.contains(&true);
         let ctrl = modifiers.ctrl.contains(&true);
+        if focus.text_entry {
+            continue;
+        }
         if event.key_code == KeyCode::Tab && !event.repeat {
             hotkeys.write(Hotkey::FastForward(down));
             continue;
@@ -85,6 +115,10 @@ pub(crate) fn read_hotkeys(
             continue;
         }
         let hotkey = match event.key_code {
+            KeyCode::F5 if focus.debugger => Hotkey::Debug(DebugKey::Continue),
+            KeyCode::F10 if focus.debugger => Hotkey::Debug(DebugKey::StepOver),
+            KeyCode::F11 if focus.debugger && shift => Hotkey::Debug(DebugKey::StepOut),
+            KeyCode::F11 if focus.debugger => Hotkey::Debug(DebugKey::StepInto),
             KeyCode::Escape => Hotkey::Pause,
             KeyCode::F5 => Hotkey::SaveState,
             KeyCode::F7 => Hotkey::LoadState,

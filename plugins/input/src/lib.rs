@@ -16,7 +16,7 @@ mod hotkeys;
 mod map;
 pub mod names;
 
-pub use hotkeys::{Hotkey, HotkeyOptions, FAST_FORWARD_SPEED};
+pub use hotkeys::{DebugKey, Hotkey, HotkeyOptions, KeyboardFocus, FAST_FORWARD_SPEED};
 pub use map::{InputMap, PadBinding, PadProfile, PadSlots, Player};
 
 use bevy::input::InputSystems;
@@ -36,6 +36,7 @@ impl Plugin for InputPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<InputMap>()
             .init_resource::<HotkeyOptions>()
+            .init_resource::<KeyboardFocus>()
             .add_message::<phosphor_emulation::EmuNotice>()
             .init_resource::<PadSlots>()
             .add_message::<Hotkey>()

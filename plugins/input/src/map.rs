@@ -168,6 +168,7 @@ pub(crate) fn map_buttons(
     slots: Res<'_, PadSlots>,
     mut pads: ResMut<'_, Pads>,
     telemetry: Res<'_, phosphor_emulation::Telemetry>,
+    focus: Res<'_, crate::KeyboardFocus>,
 ) {
     // Turbo follows the emulated frames, so its rate is the game's, also
     // in fast-forward.
@@ -175,7 +176,8 @@ pub(crate) fn map_buttons(
     let turbo: &[(KeyCode, Player, u8)] = if turbo_on { &map.turbo_keys } else { &[] };
     let mut buttons = [0u8; 2];
     for (key, player, bit) in map.keys.iter().chain(turbo) {
-        if keys.pressed(*key) {
+        // Keys typed into a text field are not the game's.
+        if !focus.text_entry && keys.pressed(*key) {
             buttons[player.port()] |= bit;
         }
     }

@@ -81,6 +81,7 @@ fn finish(
                         name: rom.name.clone(),
                         bytes: rom.bytes.clone(),
                         cartridge: Some(Box::new(rom.cartridge.clone())),
+                        path: Some(path.clone()),
                     });
                     // Beside its saves: its name and where it came from,
                     // for the recent list.

@@ -24,29 +24,42 @@ pub fn presented_size(viewport: Vec2, integer: bool) -> Vec2 {
     (base * scale.max(0.0)).round()
 }
 
-/// Sizes the quad to the camera's viewport and tells the shaders the size
-/// in physical pixels.
+/// The part of the window the picture may use, in logical pixels from the
+/// window's top left (panels docked around it take the rest); `None`: all
+/// of it.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct ScreenArea(pub Option<Rect>);
+
+/// Sizes the quad to the camera's viewport (or the part [`ScreenArea`]
+/// leaves it), centres it there, and tells the shaders the size in
+/// physical pixels.
 pub(crate) fn fit_screen(
     settings: Res<'_, VideoSettings>,
+    area: Res<'_, ScreenArea>,
     cameras: Query<'_, '_, &Camera, With<ScreenCamera>>,
     mut screen: Query<'_, '_, &mut Transform, With<Screen>>,
     materials: Option<Res<'_, ScreenMaterials>>,
     mut crt: ResMut<'_, Assets<CrtMaterial>>,
     mut sharp: ResMut<'_, Assets<SharpMaterial>>,
-    mut last: Local<'_, Option<(Vec2, Vec2)>>,
+    mut last: Local<'_, Option<(Vec2, Vec2, Vec2)>>,
 ) {
     let Some(camera) = cameras.iter().next() else { return };
     let (Some(logical), Some(physical)) = (camera.logical_viewport_size(), camera.physical_viewport_size()) else {
         return;
     };
-    let size = presented_size(logical, settings.integer_scale);
+    let window = Rect::from_corners(Vec2::ZERO, logical);
+    let free = area.0.map_or(window, |r| r.intersect(window));
+    let size = presented_size(free.size(), settings.integer_scale);
+    // Camera2d puts the origin at the window's centre, y up.
+    let centre = Vec2::new(free.center().x - logical.x / 2.0, logical.y / 2.0 - free.center().y).round();
     let physical_size = size * (physical.as_vec2() / logical.max(Vec2::ONE));
-    if *last == Some((size, physical_size)) && !settings.is_changed() {
+    if *last == Some((size, physical_size, centre)) && !settings.is_changed() {
         return;
     }
-    *last = Some((size, physical_size));
+    *last = Some((size, physical_size, centre));
     for mut transform in &mut screen {
         transform.scale = size.extend(1.0);
+        transform.translation = centre.extend(transform.translation.z);
     }
     let Some(materials) = materials else { return };
     if let Some(mut m) = crt.get_mut(&materials.crt) {

@@ -20,7 +20,7 @@ pub mod material;
 pub mod shaders;
 
 pub use frame::{FramePlugin, ScreenTexture};
-pub use layout::{presented_size, NES_PIXEL_ASPECT};
+pub use layout::{presented_size, ScreenArea, NES_PIXEL_ASPECT};
 pub use material::{CrtMaterial, ScreenParams, SharpMaterial};
 pub use shaders::{register_shader_source, ShaderProblem, ShaderStatus, SHADER_SOURCE};
 
@@ -96,6 +96,7 @@ impl Plugin for VideoPlugin {
     fn build(&self, app: &mut App) {
         app.add_plugins((Material2dPlugin::<CrtMaterial>::default(), Material2dPlugin::<SharpMaterial>::default()))
             .init_resource::<VideoSettings>()
+            .init_resource::<layout::ScreenArea>()
             // Read here; sent by the input plugin (registering twice is harmless).
             .add_message::<phosphor_input::Hotkey>()
             .add_plugins(shaders::ShadersPlugin);

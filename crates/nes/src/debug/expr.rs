@@ -3,8 +3,8 @@
 //!
 //! `a == $10 && scanline > 100`, `[$0300] & $80`, `!is_dummy && value != 0`.
 //! Operators, loosest first: `||`; `&&`; `== != < > <= >=`; `|`; `&`;
-//! `+ -`; unary `! -`; then `( )` and `[addr]` (the byte at a CPU
-//! address, read without side effects). Literals: `$1F`, `0x1F`, `%101`,
+//! `+ -`; unary `! -`; then `( )`, `[addr]` (the byte at a CPU address,
+//! read without side effects) and `{addr}` (the little-endian word there). Literals: `$1F`, `0x1F`, `%101`,
 //! `31`. The bit operators bind tighter than comparisons, so
 //! `value & $80 == $80` means what it says.
 //!
@@ -87,6 +87,8 @@ enum Op {
     Var(Var),
     /// Pops an address, pushes the byte there.
     Peek,
+    /// Pops an address, pushes the little-endian word there.
+    PeekWord,
     Not,
     Neg,
     Add,
@@ -108,7 +110,7 @@ impl Op {
     fn depth_change(self) -> isize {
         match self {
             Op::Const(_) | Op::Var(_) => 1,
-            Op::Peek | Op::Not | Op::Neg => 0,
+            Op::Peek | Op::PeekWord | Op::Not | Op::Neg => 0,
             _ => -1,
         }
     }
@@ -187,6 +189,10 @@ impl Condition {
                     top += 1;
                 }
                 Op::Peek => stack[top - 1] = i64::from(ctx.peek(stack[top - 1] as u16)),
+                Op::PeekWord => {
+                    let addr = stack[top - 1] as u16;
+                    stack[top - 1] = i64::from(u16::from_le_bytes([ctx.peek(addr), ctx.peek(addr.wrapping_add(1))]));
+                }
                 Op::Not => stack[top - 1] = i64::from(stack[top - 1] == 0),
                 Op::Neg => stack[top - 1] = stack[top - 1].wrapping_neg(),
                 binary => {
@@ -248,7 +254,7 @@ impl Token {
     }
 }
 
-const PUNCTS: [&str; 18] = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "&", "|", "+", "-", "(", ")", "[", "]", ","];
+const PUNCTS: [&str; 20] = ["==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "&", "|", "+", "-", "(", ")", "[", "]", "{", "}", ","];
 
 fn lex(src: &str) -> Result<Vec<Token>, ExprError> {
     let bytes = src.as_bytes();
@@ -411,6 +417,13 @@ impl Parser<'_> {
                     return Err(ExprError { at: self.here(), message: "a '[' is not closed".into() });
                 }
                 self.out.push(Op::Peek);
+            }
+            Kind::Punct("{") => {
+                self.or()?;
+                if !self.eat("}") {
+                    return Err(ExprError { at: self.here(), message: "a '{' is not closed".into() });
+                }
+                self.out.push(Op::PeekWord);
             }
             Kind::Punct(p) => return Err(ExprError { at, message: format!("'{p}' where a value was expected") }),
         }

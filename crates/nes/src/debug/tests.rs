@@ -365,6 +365,7 @@ fn expressions_parse_and_evaluate() {
     assert_eq!(eval("a == 0x11 || x != 3"), 0);
     assert_eq!(eval("value & $80 == $80"), 1, "& binds tighter than ==");
     assert_eq!(eval("[$0342] + 1"), 0x43);
+    assert_eq!(eval("{$0342}"), 0x4342, "a little-endian word");
     assert_eq!(eval("%101 | 2"), 7);
     assert_eq!(eval("-(x - 5)"), 2);
     assert_eq!(eval("!(a >= 16)"), 0);

@@ -1,0 +1,184 @@
+//! Registers and flags (editable while paused), the call stack and the
+//! cycles since the last stop; the watch list; performance.
+
+use bevy_egui::egui;
+use phosphor_audio::SoundReport;
+use phosphor_nes::debug::CallKind;
+use phosphor_rt::{DebugRequest, Priority, RunState};
+
+use super::Ctx;
+use crate::model::{compile, Snapshot};
+use crate::symbols::Place;
+
+pub(crate) fn registers(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let status = cx.telemetry.status;
+    let paused = status.state == RunState::Paused;
+    let live = status.cpu;
+    let state = &mut *cx.state;
+    if !paused {
+        state.edit = None;
+    }
+    let mut r = state.edit.unwrap_or(live);
+    let mut changed = false;
+    egui::Grid::new("registers").num_columns(4).show(ui, |ui| {
+        for (name, value) in [("A", &mut r.a), ("X", &mut r.x), ("Y", &mut r.y), ("S", &mut r.s)] {
+            ui.monospace(name);
+            changed |= ui.add_enabled(paused, egui::DragValue::new(value).hexadecimal(2, false, true)).changed();
+        }
+        ui.end_row();
+        ui.monospace("PC");
+        changed |= ui.add_enabled(paused, egui::DragValue::new(&mut r.pc).hexadecimal(4, false, true)).changed();
+        ui.monospace("P");
+        changed |= ui.add_enabled(paused, egui::DragValue::new(&mut r.p).hexadecimal(2, false, true)).changed();
+        ui.end_row();
+    });
+    ui.horizontal(|ui| {
+        for (bit, name) in "NV-BDIZC".chars().enumerate() {
+            let mask = 0x80u8 >> bit;
+            if name == '-' || name == 'B' {
+                continue;
+            }
+            let mut on = r.p & mask != 0;
+            if ui.add_enabled(paused, egui::Checkbox::new(&mut on, name.to_string())).changed() {
+                r.p = (r.p & !mask) | if on { mask } else { 0 };
+                changed = true;
+            }
+        }
+    });
+    if changed {
+        state.edit = Some(r);
+    }
+    if let Some(edit) = state.edit {
+        ui.horizontal(|ui| {
+            if ui.button("Apply").clicked() {
+                state.send(DebugRequest::SetRegisters(edit));
+                state.edit = None;
+            }
+            if ui.button("Discard").clicked() {
+                state.edit = None;
+            }
+        });
+    } else if !paused {
+        ui.small("Pause to edit registers.");
+    }
+    ui.monospace(format!("cycle {}  ({} since the last stop)", live.cpu_cycle, state.cycles_since_stop));
+    ui.monospace(format!("frame {}  scanline {}  dot {}{}", live.frame, live.scanline, live.dot, if live.jammed { "  JAMMED" } else { "" }));
+    ui.separator();
+    ui.strong("Call stack");
+    if state.call_stack.is_empty() {
+        ui.small("(top level)");
+    }
+    let name = |addr: u16| {
+        let place = status.prg_offset(addr).map_or(Place::Cpu(addr), Place::Prg);
+        state.symbols.label(place).map_or_else(|| format!("${addr:04X}"), |l| format!("{l} (${addr:04X})"))
+    };
+    for frame in state.call_stack.iter().rev() {
+        let how = match frame.kind {
+            CallKind::Jsr => "JSR",
+            CallKind::Brk => "BRK",
+            CallKind::Nmi => "NMI",
+            CallKind::Irq => "IRQ",
+        };
+        ui.monospace(format!("{how} {}  from ${:04X}", name(frame.to), frame.from));
+    }
+}
+
+/// One watch: an expression, or `[addr,count]` for an array of bytes.
+fn watch_value(text: &str, cx: &Ctx<'_>) -> Result<String, String> {
+    let status = &cx.telemetry.status;
+    let state = &*cx.state;
+    if state.bus.len() < 0x10000 {
+        return Ok("...".into());
+    }
+    let snapshot = Snapshot { registers: status.cpu, bus: &state.bus };
+    let t = text.trim();
+    if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']'))
+        && let Some((addr, count)) = inner.rsplit_once(',')
+    {
+        let count: usize = count.trim().parse().map_err(|_| format!("'{}' is not a count", count.trim()))?;
+        let start = compile(addr, &state.symbols, status)?.eval(&snapshot) as u16;
+        let bytes: Vec<String> = (0..count.min(256)).map(|i| format!("{:02X}", snapshot.bus[usize::from(start.wrapping_add(i as u16))])).collect();
+        return Ok(bytes.join(" "));
+    }
+    let value = compile(t, &state.symbols, status)?.eval(&snapshot);
+    Ok(format!("${:02X}  {}  {:+}  %{:08b}", value, value, value as u8 as i8, value as u8))
+}
+
+pub(crate) fn watch(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    ui.small("An expression ([addr] byte, {addr} word, registers, labels) or [addr,count]; shown as hex, decimal, signed, binary.");
+    let mut remove = None;
+    let watches = cx.state.watches.clone();
+    for (i, text) in watches.iter().enumerate() {
+        ui.horizontal(|ui| {
+            if ui.small_button("x").clicked() {
+                remove = Some(i);
+            }
+            let value = watch_value(text, cx).unwrap_or_else(|e| e);
+            ui.monospace(format!("{text} = {value}"));
+        });
+    }
+    if let Some(i) = remove {
+        cx.state.watches.remove(i);
+    }
+    ui.horizontal(|ui| {
+        let id = ui.id().with("new-watch");
+        let mut text = ui.data_mut(|d| d.get_temp::<String>(id).unwrap_or_default());
+        let response = ui.add(egui::TextEdit::singleline(&mut text).hint_text("[player_x]").desired_width(160.0));
+        if (ui.button("Add").clicked() || response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) && !text.trim().is_empty() {
+            cx.state.watches.push(std::mem::take(&mut text));
+        }
+        ui.data_mut(|d| d.insert_temp(id, text));
+    });
+}
+
+pub(crate) fn performance(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let telemetry = cx.telemetry;
+    let s = &telemetry.status;
+    frame_graph(ui, telemetry);
+    ui.monospace(format!("frame {:.2} ms  work {:.2} ms", s.interval.as_secs_f64() * 1e3, s.work.as_secs_f64() * 1e3));
+    ui.monospace(format!("pacing {:+.0} us  spin {:.2} ms", s.pacing_error_ns as f64 / 1e3, s.spin_margin.as_secs_f64() * 1e3));
+    ui.monospace(format!("deadline misses {}  resyncs {}  speed {:.1}x", s.deadline_misses, s.resyncs, s.speed));
+    ui.monospace(format!("sound ring {} / {} (target {})  rate {:.4}", s.audio.fill, s.audio.capacity, s.audio.target, s.audio.ratio));
+    ui.monospace(format!("underruns {}  overruns {}", telemetry.audio.underruns, s.audio.overruns));
+    match cx.sound {
+        Some(SoundReport { silent: Some(why), .. }) => {
+            ui.monospace(format!("sound off: {why}"));
+        }
+        Some(report) => {
+            ui.monospace(format!("sound out ~{:.0} ms ({} Hz)", report.latency_ms, report.sample_rate));
+        }
+        None => {}
+    }
+    let latency = s.input_latency.map_or("-".into(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3));
+    let worst = telemetry.worst_input_latency_ms().map_or("-".into(), |ms| format!("{ms:.1} ms"));
+    ui.monospace(format!("input to frame {latency} (worst {worst})"));
+    let priority = match s.priority {
+        Priority::Fifo(p) => format!("SCHED_FIFO {p}"),
+        Priority::Normal => "normal priority".into(),
+    };
+    ui.monospace(format!(
+        "thread {priority}, core {}, memory locked {}, heap calls {}",
+        s.pinned_core.map_or("any".into(), |c| c.to_string()),
+        if s.memory_locked { "yes" } else { "no" },
+        s.rt_heap_calls.map_or("-".into(), |n| n.to_string())
+    ));
+    ui.monospace(format!("trace entries lost {}", s.lost.trace));
+}
+
+/// Frame intervals of the last ten seconds, with the 60 Hz line.
+fn frame_graph(ui: &mut egui::Ui, telemetry: &phosphor_emulation::Telemetry) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(ui.available_width().min(400.0), 60.0), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 2.0, egui::Color32::from_gray(20));
+    let top_ms = 33.4;
+    let y_of = |ms: f64| rect.bottom() - (ms.min(top_ms) / top_ms) as f32 * rect.height();
+    painter.hline(rect.x_range(), y_of(1000.0 / 60.0988), egui::Stroke::new(1.0, egui::Color32::from_gray(90)));
+    let n = phosphor_emulation::HISTORY as f32;
+    let points: Vec<egui::Pos2> = telemetry
+        .intervals_ms()
+        .enumerate()
+        .filter(|(_, ms)| *ms > 0.0)
+        .map(|(i, ms)| egui::pos2(rect.left() + i as f32 / n * rect.width(), y_of(ms)))
+        .collect();
+    painter.add(egui::Shape::line(points, egui::Stroke::new(1.0, egui::Color32::LIGHT_GREEN)));
+}
