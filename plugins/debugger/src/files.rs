@@ -155,10 +155,19 @@ pub(crate) fn follow_game(
 ) {
     let Some(game) = emulator.game() else { return };
     // The thread must run the new game before its debugger takes requests.
-    if state.symbols_for == Some(game.rom_hash) || telemetry.status.rom_hash != game.rom_hash {
+    if state.game_serial == game.serial || telemetry.status.rom_hash != game.rom_hash {
+        return;
+    }
+    if state.symbols_for == Some(game.rom_hash) {
+        // The same ROM started again: a new machine whose debugger must be
+        // told everything again; the symbols and the workspace stay.
+        state.game_serial = game.serial;
+        state.call_stack.clear();
+        state.resend = true;
         return;
     }
     state.new_game(game.rom_hash);
+    state.game_serial = game.serial;
     files.storage = storage.map(|s| s.clone());
     files.ready = false;
     files.last_saved = None;

@@ -159,6 +159,8 @@ pub struct DebugState {
     pub symbols: Symbols,
     /// The ROM hash the symbols were looked up for.
     pub(crate) symbols_for: Option<u64>,
+    /// Which start of a game this state follows (`LoadedGame::serial`).
+    pub(crate) game_serial: u64,
     pub trace: VecDeque<TraceEntry>,
     pub trace_on: bool,
     pub trace_filter: String,
@@ -205,6 +207,7 @@ impl Default for DebugState {
             options: BreakOptions::default(),
             symbols: Symbols::default(),
             symbols_for: None,
+            game_serial: 0,
             trace: VecDeque::new(),
             trace_on: false,
             trace_filter: String::new(),

@@ -93,9 +93,9 @@ impl Default for Layout {
         Layout {
             open: vec![PanelKind::Cpu, PanelKind::Breakpoints, PanelKind::Code, PanelKind::Source, PanelKind::Trace, PanelKind::Memory],
             docks: Vec::new(),
-            left_width: 300.0,
-            right_width: 360.0,
-            bottom_height: 220.0,
+            left_width: 270.0,
+            right_width: 330.0,
+            bottom_height: 230.0,
         }
     }
 }

@@ -83,6 +83,14 @@ fn f1_opens_the_workspace_whose_code_view_follows_pc_without_stopping_the_game()
     }
     let frames = status(&app).frames;
     run_until(&mut app, "frames while the workspace is open", |app| status(app).frames > frames + 10);
+    // The memory panel's highlights: the demo reads and writes its
+    // zero-page variables every frame, and never runs code there.
+    run_until(&mut app, "access ages for the zero page", |app| {
+        let m = &app.world().resource::<DebugState>().memory;
+        m.ages.len() >= 0x30 * 3 && (0..0x30).any(|a| m.ages[a * 3] < 5) && (0..0x30).any(|a| m.ages[a * 3 + 1] < 5)
+    });
+    let m = app.world().resource::<DebugState>().memory.clone();
+    assert!((0..0x100).all(|a| m.ages[a * 3 + 2] == 255), "nothing executed from RAM");
     app.world_mut().write_message(Hotkey::ToggleDebugger);
     app.update();
     assert!(!app.world().resource::<Workspace>().open);
@@ -127,6 +135,14 @@ fn a_breakpoint_on_a_source_line_stops_where_ld65_put_it_and_is_kept_with_the_ga
     let here = lines.iter().find(|l| l.is_pc).expect("PC in the code view");
     assert_eq!(here.label.as_deref(), Some("main_loop"));
     assert!(lines.iter().any(|l| l.text.contains("; nmi_count")), "operands are labelled too: {lines:#?}");
+
+    // The same ROM started again is a new machine: it is told the breakpoint too.
+    app.world_mut().write_message(LoadRom::new("demo", DEMO).from_file(demo_path()));
+    run_until(&mut app, "the restarted game to run", |app| status(app).state == RunState::Running);
+    run_until(&mut app, "the restarted game to stop at the breakpoint", |app| {
+        let s = status(app);
+        s.state == RunState::Paused && s.cpu.pc == pc
+    });
 
     // Kept in the game's save folder, durably, a second or so later.
     let rom_hash = app.world().resource::<Emulator>().game().unwrap().rom_hash;

@@ -19,6 +19,9 @@ pub struct LoadedGame {
     pub rom: std::sync::Arc<[u8]>,
     /// The file it came from, when it came from one (its debug files sit beside it).
     pub path: Option<std::path::PathBuf>,
+    /// Counts the games started since the app began: the same ROM started
+    /// again is a new machine (with a new, empty debugger on the thread).
+    pub serial: u64,
 }
 
 /// Why a command could not be queued.
@@ -249,11 +252,13 @@ pub(crate) fn load_roms(
         match emulator.send(Command::LoadGame(game)) {
             Ok(_) => {
                 info!("{}: loaded (ROM hash {rom_hash:016x})", request.name);
+                let serial = emulator.game.as_ref().map_or(1, |g| g.serial + 1);
                 emulator.game = Some(LoadedGame {
                     name: request.name.clone(),
                     rom_hash,
                     rom: request.bytes.clone(),
                     path: request.path.clone(),
+                    serial,
                 });
                 emulator.paused = false;
                 emulator.sent = None;

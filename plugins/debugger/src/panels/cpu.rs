@@ -20,7 +20,13 @@ pub(crate) fn registers(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     }
     let mut r = state.edit.unwrap_or(live);
     let mut changed = false;
+    if !paused {
+        ui.monospace(format!("PC ${:04X}  A ${:02X}  X ${:02X}  Y ${:02X}  S ${:02X}  P ${:02X}", r.pc, r.a, r.x, r.y, r.s, r.p));
+    }
     egui::Grid::new("registers").num_columns(4).show(ui, |ui| {
+        if !paused {
+            return;
+        }
         for (name, value) in [("A", &mut r.a), ("X", &mut r.x), ("Y", &mut r.y), ("S", &mut r.s)] {
             ui.monospace(name);
             changed |= ui.add_enabled(paused, egui::DragValue::new(value).hexadecimal(2, false, true)).changed();

@@ -97,7 +97,16 @@ pub(crate) fn panel(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
                 if frozen {
                     text = text.underline().strong();
                 }
-                let response = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
+                let mut response = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
+                if let Some(ages) = view.ages.get(i * 3..i * 3 + 3) {
+                    let ago = |a: u8| if a == 255 { "long ago or never".to_string() } else { format!("{a} frames ago") };
+                    response = response.on_hover_text(format!(
+                        "${addr:04X} = ${value:02X}\nread {}\nwritten {}\nexecuted {}",
+                        ago(ages[0]),
+                        ago(ages[1]),
+                        ago(ages[2])
+                    ));
+                }
                 if response.clicked() {
                     edit = Some(Edit { addr, text: format!("{value:02X}") });
                 }

@@ -64,7 +64,8 @@ pub(crate) fn draw(
     });
     taken.push(bar.response.rect);
     let mut cx = Ctx { state: &mut state, telemetry: &telemetry, emulator: &emulator, files: &mut files, sound: sound.as_deref() };
-    for dock in [Dock::Left, Dock::Right, Dock::Bottom] {
+    // The bottom dock first, so that it spans the window under the side docks.
+    for dock in [Dock::Bottom, Dock::Left, Dock::Right] {
         let panels = workspace.layout.in_dock(dock);
         if panels.is_empty() {
             continue;
@@ -146,7 +147,12 @@ fn stack(ui: &mut egui::Ui, panels: &[PanelKind], cx: &mut Ctx<'_>, vertical: bo
             egui::Frame::group(child.style()).inner_margin(4.0).show(&mut child, |ui| {
                 ui.set_min_size(share - egui::vec2(10.0, 10.0));
                 ui.strong(panel.title());
-                egui::ScrollArea::both().id_salt(panel.title()).auto_shrink(false).show(ui, |ui| show(ui, panel, cx));
+                // The long views scroll their own rows; the rest scroll as a whole.
+                if matches!(panel, PanelKind::Source | PanelKind::Trace) {
+                    show(ui, panel, cx);
+                } else {
+                    egui::ScrollArea::both().id_salt(panel.title()).auto_shrink(false).show(ui, |ui| show(ui, panel, cx));
+                }
             });
         }
     });
