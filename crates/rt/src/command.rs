@@ -181,8 +181,10 @@ impl Registers {
     }
 }
 
-/// What a command did.
+/// What a command did. Answers travel inline in the preallocated reply
+/// ring: boxing the large ones would allocate on the thread.
 #[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Done {
     Loaded { rom_hash: u64 },
     Reset,

@@ -34,6 +34,7 @@ const AUDIBLE_SPEEDS: std::ops::RangeInclusive<f32> = 0.5..=2.0;
 
 /// Memory the thread is done with, freed on the other side.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // moved through a preallocated ring, never boxed on the thread
 pub(crate) enum Garbage {
     Game(#[allow(dead_code)] Box<Game>),
     Reply(#[allow(dead_code)] Reply),

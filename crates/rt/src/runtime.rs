@@ -116,6 +116,7 @@ impl Runtime {
 
     /// Queues a command; its reply will carry the returned id. A full
     /// command ring hands the command back.
+    #[allow(clippy::result_large_err)] // the command comes back whole, to be sent again
     pub fn send(&mut self, command: Command) -> Result<CommandId, Command> {
         let id = self.next_id;
         match self.commands.push(Envelope { id, command }) {

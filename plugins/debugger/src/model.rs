@@ -66,7 +66,7 @@ impl Default for BreakpointSpec {
 impl BreakpointSpec {
     /// The core's breakpoint, its condition compiled with the game's labels.
     pub fn compile(&self, symbols: &Symbols, status: &phosphor_rt::Status) -> Result<Breakpoint, String> {
-        let kinds = u8::from(self.exec) * kind::EXEC | u8::from(self.read) * kind::READ | u8::from(self.write) * kind::WRITE;
+        let kinds = (u8::from(self.exec) * kind::EXEC) | (u8::from(self.read) * kind::READ) | (u8::from(self.write) * kind::WRITE);
         if kinds == 0 {
             return Err("choose execute, read or write".into());
         }
@@ -459,10 +459,10 @@ pub(crate) fn receive_replies(mut replies: MessageReader<'_, '_, EmuReply>, mut 
             }
             (Ok(Done::Memory { bytes, .. }), Pending::Bus) => state.bus = bytes.clone(),
             (Ok(Done::Memory { start, bytes }), Pending::Code) => state.code_window = Some((*start, bytes.clone())),
-            (Ok(Done::AccessAges { start, ages }), Pending::Ages) => {
-                if state.memory.space == MemorySpace::CpuBus && state.memory.start == u32::from(*start) {
-                    state.memory.ages = ages.clone();
-                }
+            (Ok(Done::AccessAges { start, ages }), Pending::Ages)
+                if state.memory.space == MemorySpace::CpuBus && state.memory.start == u32::from(*start) =>
+            {
+                state.memory.ages = ages.clone();
             }
             (Ok(Done::CallStack { frames, depth, cycles_since_stop }), _) => {
                 state.call_stack = frames[..*depth].to_vec();

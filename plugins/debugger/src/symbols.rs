@@ -179,12 +179,10 @@ impl Symbols {
                     let ids = list.split('+').filter_map(parse_number).collect();
                     lines.push((num("file")?, num("line")? as usize, ids));
                 }
-                "sym" => {
-                    if fields.get("type").is_some_and(|t| t == "lab") {
-                        let name = fields.get("name").cloned().unwrap_or_default();
-                        let seg = fields.get("seg").and_then(|s| parse_number(s));
-                        syms.push((name, num("val")?, seg));
-                    }
+                "sym" if fields.get("type").is_some_and(|t| t == "lab") => {
+                    let name = fields.get("name").cloned().unwrap_or_default();
+                    let seg = fields.get("seg").and_then(|s| parse_number(s));
+                    syms.push((name, num("val")?, seg));
                 }
                 _ => {}
             }

@@ -208,6 +208,7 @@ pub(crate) fn bar(ui: &mut egui::Ui, workspace: &mut Workspace, state: &mut Debu
         if ui.button("Frame").clicked() {
             state.command(Command::StepFrame);
         }
+        run_to(ui, state);
         ui.separator();
         for panel in PanelKind::ALL {
             let mut on = workspace.layout.open.contains(&panel);
@@ -226,4 +227,19 @@ pub(crate) fn bar(ui: &mut egui::Ui, workspace: &mut Workspace, state: &mut Debu
             });
         }
     });
+}
+
+/// "Run to" a scanline and dot: two small fields and a button.
+fn run_to(ui: &mut egui::Ui, state: &mut DebugState) {
+    let id = ui.id().with("run-to");
+    let (mut line, mut dot) = ui.data_mut(|d| d.get_temp::<(String, String)>(id)).unwrap_or_else(|| ("241".into(), "0".into()));
+    ui.add(egui::TextEdit::singleline(&mut line).desired_width(28.0).hint_text("line"));
+    ui.add(egui::TextEdit::singleline(&mut dot).desired_width(28.0).hint_text("dot"));
+    if ui.button("Run to line, dot").clicked() {
+        match (line.trim().parse::<u16>(), dot.trim().parse::<u16>()) {
+            (Ok(scanline), Ok(dot)) if scanline < 312 && dot < 341 => state.step(StepMode::RunTo { scanline, dot }),
+            _ => state.problem(format!("'{line}, {dot}' is not a scanline (0-311) and a dot (0-340)")),
+        }
+    }
+    ui.data_mut(|d| d.insert_temp(id, (line, dot)));
 }

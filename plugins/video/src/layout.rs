@@ -33,6 +33,7 @@ pub struct ScreenArea(pub Option<Rect>);
 /// Sizes the quad to the camera's viewport (or the part [`ScreenArea`]
 /// leaves it), centres it there, and tells the shaders the size in
 /// physical pixels.
+#[allow(clippy::too_many_arguments)] // a Bevy system: each is a resource or query it reads
 pub(crate) fn fit_screen(
     settings: Res<'_, VideoSettings>,
     area: Res<'_, ScreenArea>,

@@ -319,6 +319,32 @@ fn the_code_data_log_marks_code_data_and_subroutine_entries() {
 }
 
 #[test]
+fn the_chr_half_of_the_log_tells_drawn_bytes_from_bytes_read_through_2007() {
+    // LDA #$00; STA $2006; LDA #$10; STA $2006 (v = $0010); LDA $2007 x2;
+    // LDA #$08; STA $2001 (background on); JMP to itself.
+    let code = [
+        0xA9, 0x00, 0x8D, 0x06, 0x20, 0xA9, 0x10, 0x8D, 0x06, 0x20, 0xAD, 0x07, 0x20, 0xAD, 0x07, 0x20, 0xA9, 0x08,
+        0x8D, 0x01, 0x20, 0x4C, 0x15, 0x80,
+    ];
+    let mut nes = nrom(&code);
+    nes.debug(|d| d.set_cdl(true));
+    for _ in 0..3 {
+        nes.run_frame_debug();
+    }
+    let chr = nes.cartridge().chr_log();
+    assert_eq!(chr.len(), 0x2000);
+    assert_eq!(chr[0x10] & cdl::chr::READ, cdl::chr::READ, "read through $2007");
+    assert_eq!(chr[0x11] & cdl::chr::READ, cdl::chr::READ, "and the byte after it");
+    assert_eq!(chr[0x12] & cdl::chr::READ, 0);
+    // The background draws tile 0 everywhere (the nametables are zero):
+    // its 16 bytes are drawn, the rest of the pattern table is not.
+    assert!(chr[..16].iter().all(|b| b & cdl::chr::DRAWN != 0));
+    assert_eq!(chr[0x100] & cdl::chr::DRAWN, 0);
+    nes.debug(|d| d.set_cdl(false));
+    assert!(!nes.debug_armed());
+}
+
+#[test]
 fn break_on_new_code_stops_at_code_never_logged() {
     // Waits for A on the pad, then calls $8030 (new code).
     let mut code = vec![0xEA; 0x40];

@@ -33,7 +33,7 @@ pub fn code_lines(state: &DebugState, status: &phosphor_rt::Status) -> Vec<CodeL
     let pc = status.cpu.pc;
     let lines = match &state.code_window {
         Some((start, bytes)) if pc.wrapping_sub(*start) < (bytes.len() as u16).saturating_sub(8) => {
-            disassembly::around(*start, bytes, pc, 8, 24)
+            disassembly::around(*start, bytes, pc, 3, 24)
         }
         _ => disassembly::around(pc, &status.code, pc, 0, 6),
     };
@@ -119,7 +119,7 @@ pub(crate) fn source(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.label(format!("{} could not be read beside the debug file.", state.symbols.sources[file].name));
         return;
     }
-    let row = ui.text_style_height(&egui::TextStyle::Monospace) + ui.spacing().item_spacing.y;
+    let row = ui.text_style_height(&egui::TextStyle::Monospace).max(12.0);
     let mut scroll = egui::ScrollArea::vertical().id_salt("source-lines").auto_shrink(false);
     if state.follow_pc
         && let Some((f, line)) = pc_line
@@ -127,7 +127,7 @@ pub(crate) fn source(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         && state.scrolled_to != Some((f, line))
     {
         state.scrolled_to = Some((f, line));
-        scroll = scroll.vertical_scroll_offset(((line as f32 - 6.0).max(0.0)) * row);
+        scroll = scroll.vertical_scroll_offset(((line as f32 - 6.0).max(0.0)) * (row + ui.spacing().item_spacing.y));
     }
     scroll.show_rows(ui, row, count, |ui, rows| {
         for i in rows {

@@ -123,6 +123,8 @@ fn compact(ui: &mut egui::Ui) {
     ]
     .into();
     style.spacing.item_spacing = egui::vec2(6.0, 3.0);
+    // Lines of code, trace and memory never wrap: they scroll sideways.
+    style.wrap_mode = Some(egui::TextWrapMode::Extend);
     style.spacing.button_padding = egui::vec2(4.0, 1.0);
 }
 

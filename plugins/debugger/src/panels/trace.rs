@@ -29,7 +29,7 @@ pub(crate) fn panel(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.small(format!("{} lines{}", cx.state.trace.len(), if cx.state.trace_dropped > 0 { format!(", {} oldest dropped", cx.state.trace_dropped) } else { String::new() }));
     });
     let state = &*cx.state;
-    let row = ui.text_style_height(&egui::TextStyle::Monospace) + ui.spacing().item_spacing.y;
+    let row = ui.text_style_height(&egui::TextStyle::Monospace).max(12.0);
     let count = state.trace.len();
     egui::ScrollArea::both().id_salt("trace-rows").auto_shrink(false).stick_to_bottom(true).show_rows(ui, row, count, |ui, rows| {
         let mut line = String::with_capacity(128);
