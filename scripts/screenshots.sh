@@ -12,21 +12,42 @@ bin=target/debug/phosphor
 out=docs/screenshots
 mkdir -p "$out"
 
-take() {
-    local name=$1; shift
-    local display=:77 data
-    data=$(mktemp -d)
-    Xvfb $display -screen 0 1024x768x24 -nolisten tcp >/dev/null 2>&1 &
-    local xvfb=$!
-    for _ in $(seq 50); do [ -e /tmp/.X11-unix/X77 ] && break; sleep 0.1; done
+# Starts the app in an X server of its own (display $1, data folder $2,
+# then the app's arguments) and waits for its window: sets $app, $xvfb,
+# $window and DISPLAY.
+launch() {
+    local display=$1 data=$2; shift 2
+    Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    xvfb=$!
+    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
     DISPLAY=$display PHOSPHOR_DATA_DIR=$data PHOSPHOR_CONFIG_DIR=$data $bin --normal-priority "$@" 2>"$data/log" &
-    local app=$! window=""
+    app=$! window=""
     for _ in $(seq 100); do
         window=$(DISPLAY=$display xdotool search --name '^Phosphor$' 2>/dev/null | head -1) && [ -n "$window" ] && break
         sleep 0.2
     done
     export DISPLAY=$display
     xdotool windowfocus --sync "$window"
+}
+
+# The window as shown (Shift+F12) copied to $out/$2.png; then quits and cleans up.
+capture() {
+    local data=$1 name=$2
+    xdotool key shift+F12
+    for _ in $(seq 100); do ls "$data"/screenshots/*-window.png >/dev/null 2>&1 && break; sleep 0.1; done
+    cp "$data"/screenshots/*-window.png "$out/$name.png"
+    xdotool key ctrl+q
+    wait "$app"
+    kill "$xvfb" 2>/dev/null || true; wait "$xvfb" 2>/dev/null || true
+    rm -rf "$data"
+    unset DISPLAY
+    echo "$out/$name.png"
+}
+
+take() {
+    local name=$1 data; shift
+    data=$(mktemp -d)
+    launch :77 "$data" "$@"
     sleep 3
     # The home screen opens on the demo's card: start it.
     xdotool key Return
@@ -35,15 +56,7 @@ take() {
     xdotool keydown Right keydown x; sleep 0.7; xdotool keyup x; sleep 0.5; xdotool keyup Right
     xdotool keydown Up; sleep 0.4; xdotool keyup Up
     xdotool key x; sleep 0.15
-    xdotool key shift+F12
-    for _ in $(seq 100); do ls "$data"/screenshots/*-window.png >/dev/null 2>&1 && break; sleep 0.1; done
-    cp "$data"/screenshots/*-window.png "$out/$name.png"
-    xdotool key ctrl+q
-    wait $app
-    kill $xvfb 2>/dev/null || true; wait $xvfb 2>/dev/null || true
-    rm -rf "$data"
-    unset DISPLAY
-    echo "$out/$name.png"
+    capture "$data" "$name"
 }
 
 # The debugger workspace on the demo: its .dbg gives the labels and the
@@ -52,7 +65,7 @@ take() {
 # a PRG offset, and watches. Tracing is switched on from the trace panel,
 # the ship flies right until the breakpoint stops it.
 take_workspace() {
-    local display=:78 data hash
+    local data hash
     data=$(mktemp -d)
     hash=$(python3 -c "
 d = open('assets/demo/demo.nes', 'rb').read()
@@ -83,18 +96,8 @@ prg = true
 start = 0x0431
 end = 0x0431
 TOML
-    Xvfb $display -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-    local xvfb=$!
-    for _ in $(seq 50); do [ -e /tmp/.X11-unix/X78 ] && break; sleep 0.1; done
-    DISPLAY=$display PHOSPHOR_DATA_DIR=$data PHOSPHOR_CONFIG_DIR=$data $bin --normal-priority --debugger 2>"$data/log" &
-    local app=$! window=""
-    for _ in $(seq 100); do
-        window=$(DISPLAY=$display xdotool search --name '^Phosphor$' 2>/dev/null | head -1) && [ -n "$window" ] && break
-        sleep 0.2
-    done
-    export DISPLAY=$display
+    launch :78 "$data" --debugger
     xdotool windowsize --sync "$window" 1280 800
-    xdotool windowfocus --sync "$window"
     sleep 3
     xdotool key Return
     sleep 3
@@ -104,15 +107,7 @@ TOML
     xdotool mousemove --window "$window" 600 300 click 1
     xdotool keydown Right; sleep 3; xdotool keyup Right
     sleep 1
-    xdotool key shift+F12
-    for _ in $(seq 100); do ls "$data"/screenshots/*-window.png >/dev/null 2>&1 && break; sleep 0.1; done
-    cp "$data"/screenshots/*-window.png "$out/debugger-workspace.png"
-    xdotool key ctrl+q
-    wait $app
-    kill $xvfb 2>/dev/null || true; wait $xvfb 2>/dev/null || true
-    rm -rf "$data"
-    unset DISPLAY
-    echo "$out/debugger-workspace.png"
+    capture "$data" debugger-workspace
 }
 
 take demo-crt --shader crt
