@@ -153,3 +153,57 @@ fn pads_seat_in_connection_order_and_hot_plugging_takes_the_free_slot() {
     app.update();
     assert_eq!(app.world().resource::<phosphor_input::PadSlots>().players, [Some(third), Some(second)]);
 }
+
+#[derive(Resource, Default)]
+struct Seen(Vec<phosphor_input::Hotkey>);
+
+fn seen(mut hotkeys: MessageReader<'_, '_, phosphor_input::Hotkey>, mut out: ResMut<'_, Seen>) {
+    out.0.extend(hotkeys.read().copied());
+}
+
+/// Presses and lets go of a key, with Shift held if asked.
+fn tap(app: &mut App, code: KeyCode, shift: bool) {
+    if shift {
+        key(app, KeyCode::ShiftLeft, true);
+    }
+    key(app, code, true);
+    key(app, code, false);
+    if shift {
+        key(app, KeyCode::ShiftLeft, false);
+    }
+    app.update();
+    app.update();
+}
+
+#[test]
+fn the_debugger_has_f5_f10_f11_while_it_has_focus_and_text_fields_take_every_key() {
+    use phosphor_input::{DebugKey, Hotkey, KeyboardFocus};
+    let mut app = app();
+    app.init_resource::<Seen>().add_systems(Update, seen);
+    app.update();
+    let taken = |app: &mut App, code, shift| {
+        app.world_mut().resource_mut::<Seen>().0.clear();
+        tap(app, code, shift);
+        std::mem::take(&mut app.world_mut().resource_mut::<Seen>().0)
+    };
+    // The emulator's keys while the game has focus.
+    assert_eq!(taken(&mut app, KeyCode::F5, false), vec![Hotkey::SaveState]);
+    assert_eq!(taken(&mut app, KeyCode::F11, false), vec![Hotkey::Fullscreen]);
+    assert_eq!(taken(&mut app, KeyCode::F10, false), vec![]);
+    // The debugger's while it has focus.
+    app.insert_resource(KeyboardFocus { debugger: true, text_entry: false });
+    assert_eq!(taken(&mut app, KeyCode::F5, false), vec![Hotkey::Debug(DebugKey::Continue)]);
+    assert_eq!(taken(&mut app, KeyCode::F10, false), vec![Hotkey::Debug(DebugKey::StepOver)]);
+    assert_eq!(taken(&mut app, KeyCode::F11, false), vec![Hotkey::Debug(DebugKey::StepInto)]);
+    assert_eq!(taken(&mut app, KeyCode::F11, true), vec![Hotkey::Debug(DebugKey::StepOut)]);
+    assert_eq!(taken(&mut app, KeyCode::F1, false), vec![Hotkey::ToggleDebugger], "the others stay");
+    // Typing into a field: neither hotkeys nor the game see the keys.
+    app.insert_resource(KeyboardFocus { debugger: true, text_entry: true });
+    assert_eq!(taken(&mut app, KeyCode::F5, false), vec![]);
+    key(&mut app, KeyCode::KeyX, true);
+    run_for(&mut app, Duration::from_millis(50));
+    assert_eq!(app.world().resource::<Pads>().buttons[0], 0, "X typed into a field is not the A button");
+    app.insert_resource(KeyboardFocus::default());
+    run_for(&mut app, Duration::from_millis(50));
+    assert_eq!(app.world().resource::<Pads>().buttons[0], button::A, "held X is A again once the field lets go");
+}
