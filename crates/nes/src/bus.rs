@@ -194,6 +194,14 @@ impl Bus {
         self.update_ppu_deadline();
     }
 
+    /// Runs the PPU one dot ahead of the CPU: only for the debugger's view
+    /// of a moment inside an instruction, which is undone before the CPU
+    /// goes on (`Nes::leave_view`).
+    pub(crate) fn advance_ppu_dot(&mut self) {
+        self.ppu.run(1, &mut self.cart);
+        self.ppu_clock += self.clock.ppu;
+    }
+
     /// When the PPU must next be caught up: its next NMI-changing dot or frame end.
     #[inline]
     fn update_ppu_deadline(&mut self) {

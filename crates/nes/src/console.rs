@@ -52,6 +52,7 @@ impl Nes {
     /// Runs until the PPU starts the next frame; the frame buffer then holds
     /// the frame just finished.
     pub fn run_frame(&mut self) {
+        self.leave_view();
         let frame = self.bus.ppu.frame_count();
         while self.bus.ppu.frame_count() == frame {
             self.cpu.step(&mut self.bus);
@@ -108,6 +109,7 @@ impl Nes {
 
     /// Runs one CPU instruction (or one cycle while jammed).
     pub fn step_instruction(&mut self) {
+        self.leave_view();
         let frame = self.bus.ppu.frame_count();
         self.cpu.step(&mut self.bus);
         self.bus.sync_ppu();

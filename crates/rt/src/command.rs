@@ -159,6 +159,9 @@ pub struct Registers {
     pub scanline: u16,
     pub dot: u16,
     pub frame: u64,
+    /// A step stopped inside an instruction: the CPU cycle shown (PC and
+    /// the registers are the instruction's start, the PPU that moment's).
+    pub inside_instruction: Option<u64>,
 }
 
 impl Registers {
@@ -177,6 +180,7 @@ impl Registers {
             scanline: ppu.scanline(),
             dot: ppu.dot(),
             frame: nes.frame_count(),
+            inside_instruction: nes.debugger().and_then(phosphor_nes::debug::Debugger::inside_instruction),
         }
     }
 }

@@ -310,6 +310,26 @@ impl Emulator {
     }
 
     fn execute(&mut self, command: Command) -> (Result<Done, CommandError>, Option<Vec<u8>>) {
+        // A step may have stopped inside an instruction, with the PPU run
+        // ahead for the view: looking keeps that view, anything else puts
+        // the machine back at the instruction's start first.
+        let looks = matches!(
+            &command,
+            Command::Pause
+                | Command::Debug(
+                    DebugRequest::Registers
+                        | DebugRequest::ReadMemory { .. }
+                        | DebugRequest::ReadSpace { .. }
+                        | DebugRequest::AccessAges { .. }
+                        | DebugRequest::CallStack
+                        | DebugRequest::BreakpointHits
+                        | DebugRequest::CopyCodeDataLog(_)
+                        | DebugRequest::Step(_)
+                )
+        );
+        if !looks && let Some(game) = self.game.as_mut() {
+            let _ = guarded(|| game.nes.leave_view());
+        }
         let done = match command {
             Command::LoadGame(mut game) => {
                 self.insert(&mut game);

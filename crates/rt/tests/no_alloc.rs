@@ -89,6 +89,12 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
             done(&mut rt, Command::Debug(DebugRequest::CopyCodeDataLog(Vec::with_capacity(1 << 20))));
             done(&mut rt, Command::Debug(DebugRequest::Step(StepMode::Over)));
             done(&mut rt, Command::Debug(DebugRequest::Step(StepMode::Scanline)));
+            // Stopping inside an instruction keeps the machine aside in a buffer made beforehand.
+            done(&mut rt, Command::Debug(DebugRequest::Step(StepMode::Dots(1))));
+            std::thread::sleep(Duration::from_millis(20));
+            done(&mut rt, Command::Debug(DebugRequest::Step(StepMode::Cycles(1))));
+            std::thread::sleep(Duration::from_millis(20));
+            done(&mut rt, Command::Debug(DebugRequest::WriteMemory { space: MemorySpace::CpuBus, addr: 0x7FD, value: 2 }));
             call(&mut rt, Command::CopyBatteryRam(Vec::with_capacity(0x2000)));
             done(&mut rt, Command::SetSpeed(1.5));
             done(&mut rt, Command::Resume);

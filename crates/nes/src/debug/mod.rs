@@ -154,14 +154,16 @@ pub enum StepMode {
     Over,
     /// To the return of the routine running now (RTS or RTI).
     Out,
-    /// At least this many CPU cycles (stops on the instruction boundary
-    /// that reaches them).
+    /// This many CPU cycles. When that lands inside an instruction, the
+    /// CPU stays at the instruction's start and the PPU is run to the
+    /// moment (see `Debugger::inside_instruction`).
     Cycles(u64),
-    /// At least this many PPU dots.
+    /// This many PPU dots, the same way.
     Dots(u64),
     /// To the start of the next scanline.
     Scanline,
-    /// To this scanline and dot (in this frame if still ahead, else the next).
+    /// To this scanline and dot exactly (in this frame if still ahead, else
+    /// the next), the same way.
     RunTo { scanline: u16, dot: u16 },
     /// To the first instruction of the next NMI handler.
     Nmi,
@@ -321,6 +323,12 @@ pub struct Debugger {
     stopped_at_cycle: u64,
     /// The registers before the instruction running now (for DMA conditions).
     pub(crate) cpu_view: CpuView,
+    /// A step stopped inside an instruction: the machine as it was at the
+    /// instruction's start (restored before the CPU goes on), and the CPU
+    /// cycle the PPU was run ahead to.
+    view: Vec<u8>,
+    in_view: bool,
+    view_cycle: u64,
 }
 
 impl Default for Debugger {
@@ -367,6 +375,9 @@ impl Debugger {
             effective: None,
             stopped_at_cycle: 0,
             cpu_view: CpuView::default(),
+            view: Vec::new(),
+            in_view: false,
+            view_cycle: 0,
         }
     }
 
@@ -449,7 +460,7 @@ impl Debugger {
         self.hooks = self.tracing || self.cdl_on || self.counters_on || self.has_rw;
         let per_instruction = self.hooks || options || self.freeze_count > 0 || self.step.is_some() || self.track_calls;
         self.light = self.has_exec && !per_instruction;
-        self.armed = self.has_exec || per_instruction || self.skip_once;
+        self.armed = self.has_exec || per_instruction || self.skip_once || self.in_view;
     }
 
     // ---- breakpoints ----
@@ -611,6 +622,13 @@ impl Debugger {
     /// The calls in progress, outermost first.
     pub fn call_stack(&self) -> &[CallFrame] {
         &self.stack[..self.depth]
+    }
+
+    /// A step stopped inside an instruction: PC and the registers are the
+    /// instruction's start, the PPU is at the moment asked for; this is the
+    /// CPU cycle of that moment.
+    pub fn inside_instruction(&self) -> Option<u64> {
+        self.in_view.then_some(self.view_cycle)
     }
 
     /// CPU cycle at which the debugger last stopped the CPU.

@@ -122,6 +122,7 @@ impl Nes {
     /// resets, power cycles and state loads.
     pub fn attach_debugger(&mut self, mut debugger: Box<Debugger>) {
         debugger.size_for(self.cartridge().prg_rom().len());
+        debugger.view.reserve(self.state_len().saturating_sub(debugger.view.len()));
         self.bus.cart.prepare_chr_log();
         self.bus.debug = Some(debugger);
         self.sync_debug();
@@ -171,16 +172,19 @@ impl Nes {
     /// at PC (unchecked, as after any stop) and stops where `mode` says.
     pub fn begin_step(&mut self, mode: StepMode) {
         self.bus.sync_ppu();
+        // From inside an instruction, steps count from the moment shown.
+        let now = self.ppu_position();
+        let cycle = self.debugger().and_then(Debugger::inside_instruction).unwrap_or(self.cpu.cycles);
+        self.leave_view();
         let cpu = &self.cpu;
         let line = u64::from(crate::ppu::DOTS_PER_LINE);
         let frame_len = u64::from(self.timing().scanlines()) * line;
-        let now = self.ppu_position();
         let target = match mode {
             StepMode::Into => StepTarget::Instructions,
             StepMode::Over if self.bus.peek(cpu.pc) == 0x20 => StepTarget::Return { pc: cpu.pc.wrapping_add(3), s: cpu.s },
             StepMode::Over => StepTarget::Instructions,
             StepMode::Out => StepTarget::Out { s: cpu.s },
-            StepMode::Cycles(n) => StepTarget::Cycle(cpu.cycles + n.max(1)),
+            StepMode::Cycles(n) => StepTarget::Cycle(cycle + n.max(1)),
             StepMode::Dots(n) => StepTarget::Dot(now + n.max(1)),
             StepMode::Scanline => StepTarget::Dot(now - now % line + line),
             StepMode::RunTo { scanline, dot } => {
@@ -203,6 +207,7 @@ impl Nes {
     /// stop, before the instruction at PC; called again, it carries on
     /// with the same frame.
     pub fn run_frame_debug(&mut self) -> DebugRun {
+        self.leave_view();
         let frame = self.bus.ppu.frame_count();
         loop {
             let light = self.bus.debug.as_deref().is_some_and(Debugger::light);
@@ -251,6 +256,16 @@ impl Nes {
             self.bus.debug = Some(d);
             return Some(super::DebugStop::TraceFull);
         }
+        if let Some(target) = d.step
+            && self.stop_inside(&mut d, target)
+        {
+            d.step = None;
+            d.skip_once = false;
+            d.refresh();
+            d.stopped_at_cycle = self.cpu.cycles;
+            self.bus.debug = Some(d);
+            return Some(super::DebugStop::Break(BreakReason::Step));
+        }
         if let Some(reason) = self.check_before(&mut d) {
             d.stopped_at_cycle = self.cpu.cycles;
             self.bus.debug = Some(d);
@@ -292,6 +307,57 @@ impl Nes {
         }
         self.bus.debug = Some(d);
         stop
+    }
+
+    /// Whether a dot or cycle step ends at or inside the instruction at PC.
+    /// Inside it, the machine is kept as it is now and the PPU alone is run
+    /// to the moment asked for: the picture, the PPU's registers and its
+    /// position are that moment's; PC and the registers the instruction's
+    /// start. `leave_view` puts the kept machine back before anything runs.
+    fn stop_inside(&mut self, d: &mut Debugger, target: StepTarget) -> bool {
+        let timing = self.timing();
+        let (cpu_div, ppu_div) = (timing.cpu_divider(), timing.ppu_divider());
+        let cycles = self.cpu.cycles;
+        // How far away the target is, in PPU dots, and whether it is here already.
+        let dots_away = match target {
+            StepTarget::Cycle(c) if c <= cycles => return true,
+            StepTarget::Cycle(c) => (c - cycles) * cpu_div / ppu_div,
+            StepTarget::Dot(t) => {
+                self.bus.sync_ppu();
+                let now = self.ppu_position();
+                if t <= now {
+                    return true;
+                }
+                t - now
+            }
+            _ => return false,
+        };
+        let length = PredictBus::new(&self.bus).run(&self.cpu).count as u64;
+        if dots_away >= length * cpu_div / ppu_div {
+            return false;
+        }
+        self.capture(&mut d.view);
+        d.in_view = true;
+        d.view_cycle = cycles + dots_away * ppu_div / cpu_div;
+        let goal = self.ppu_position() + dots_away;
+        while self.ppu_position() < goal {
+            self.bus.advance_ppu_dot();
+        }
+        true
+    }
+
+    /// Puts back the machine a step inside an instruction kept (see
+    /// `stop_inside`); nothing if there is none.
+    pub fn leave_view(&mut self) {
+        if !self.bus.debug.as_deref().is_some_and(|d| d.in_view) {
+            return;
+        }
+        let Some(mut d) = self.bus.debug.take() else { return };
+        let restored = self.restore(&d.view);
+        debug_assert!(restored.is_ok(), "a capture of this machine restores");
+        d.in_view = false;
+        d.refresh();
+        self.bus.debug = Some(d);
     }
 
     /// Breakpoints and break options for the instruction at PC.

@@ -181,19 +181,55 @@ fn step_over_runs_a_jsr_through_and_step_out_returns_to_the_caller() {
     assert!(nes.debugger().unwrap().call_stack().is_empty());
 }
 
+/// A loop of instructions of several lengths touching RAM and the PPU.
+const MIXED: [u8; 16] = [
+    0xA2, 0x00, // LDX #0
+    0xBD, 0xF8, 0x02, // LDA $02F8,X (5 cycles over a page)
+    0xE6, 0x10, // INC $10 (5)
+    0xAD, 0x02, 0x20, // LDA $2002
+    0xE8, // INX
+    0x4C, 0x02, 0x80, // JMP $8002
+    0xEA, 0xEA,
+];
+
 #[test]
-fn run_to_a_scanline_and_dot_stops_at_the_first_instruction_there() {
-    let mut nes = nrom(&[0x4C, 0x00, 0x80]);
+fn run_to_a_scanline_and_dot_stops_exactly_there_and_going_on_changes_nothing() {
+    let mut nes = nrom(&MIXED);
     assert_eq!(step(&mut nes, StepMode::RunTo { scanline: 100, dot: 0 }), Some(BreakReason::Step));
     let ppu = &nes.bus().ppu;
-    // JMP takes 3 cycles: 9 dots. The stop is on the first boundary at or past the dot.
-    assert_eq!(ppu.scanline(), 100);
-    assert!(ppu.dot() < 9, "dot {}", ppu.dot());
+    assert_eq!((ppu.scanline(), ppu.dot()), (100, 0), "the PPU is at the dot asked for");
+    let pc = nes.cpu().pc;
+    assert!([0x8002, 0x8005, 0x8007, 0x800A, 0x800B].contains(&pc), "PC on an instruction's start: ${pc:04X}");
+    // One dot, then one CPU cycle (three dots on NTSC), from there.
+    assert_eq!(step(&mut nes, StepMode::Dots(1)), Some(BreakReason::Step));
+    assert_eq!((nes.bus().ppu.scanline(), nes.bus().ppu.dot()), (100, 1));
+    let cycle = nes.debugger().unwrap().inside_instruction().expect("a dot later is inside an instruction");
+    assert_eq!(nes.cpu().pc, pc, "the CPU waits at the instruction's start");
+    assert_eq!(step(&mut nes, StepMode::Cycles(1)), Some(BreakReason::Step));
+    assert_eq!(nes.debugger().unwrap().inside_instruction(), Some(cycle + 1));
+    // The next CPU cycle's start: one to three dots on (three dots a cycle).
+    let (line, dot) = (nes.bus().ppu.scanline(), nes.bus().ppu.dot());
+    assert!(line == 100 && (2..=4).contains(&dot), "at {line},{dot}");
     let frame = nes.frame_count();
     assert_eq!(step(&mut nes, StepMode::Scanline), Some(BreakReason::Step));
-    assert_eq!((nes.bus().ppu.scanline(), nes.frame_count()), (101, frame));
+    assert_eq!((nes.bus().ppu.scanline(), nes.bus().ppu.dot(), nes.frame_count()), (101, 0, frame));
     assert_eq!(step(&mut nes, StepMode::RunTo { scanline: 50, dot: 100 }), Some(BreakReason::Step));
-    assert_eq!((nes.bus().ppu.scanline(), nes.frame_count()), (50, frame + 1), "already past: the next frame's");
+    assert_eq!((nes.bus().ppu.scanline(), nes.bus().ppu.dot(), nes.frame_count()), (50, 100, frame + 1), "already past: the next frame's");
+
+    // Going on from inside an instruction is as if it had never stopped.
+    let mut reference = nrom(&MIXED);
+    reference.take_debugger();
+    while !nes.run_frame_debug().frame_done {}
+    while reference.frame_count() < nes.frame_count() {
+        reference.run_frame();
+    }
+    for _ in 0..3 {
+        assert_eq!(nes.cpu(), reference.cpu());
+        assert_eq!(nes.frame_hash(), reference.frame_hash());
+        assert_eq!((nes.peek(0x10), nes.frame_count()), (reference.peek(0x10), reference.frame_count()));
+        nes.run_frame_debug();
+        reference.run_frame();
+    }
 }
 
 #[test]

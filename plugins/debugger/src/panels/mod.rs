@@ -188,6 +188,9 @@ fn stop_line(ui: &mut egui::Ui, state: &DebugState, telemetry: &Telemetry) {
         };
         ui.label(egui::RichText::new(what).strong());
         ui.label(format!("frame {}  scanline {}  dot {}", s.cpu.frame, s.cpu.scanline, s.cpu.dot));
+        if let Some(cycle) = s.cpu.inside_instruction {
+            ui.label(format!("inside the instruction at ${:04X}, at CPU cycle {cycle}", s.cpu.pc));
+        }
         if let Some(problem) = state.problems.back() {
             ui.label(egui::RichText::new(problem).color(egui::Color32::from_rgb(255, 140, 120)));
         }
