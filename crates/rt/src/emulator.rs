@@ -531,7 +531,8 @@ impl Emulator {
                 }
             }
             DebugRequest::WriteMemory { space, addr, value } => {
-                self.with_core(|game| game.nes.write_memory(space, addr, value)).and_then(|r| Ok(r.map(|()| Done::Debug)?))
+                self.with_core(|game| game.nes.write_memory(space, addr, value))
+                    .and_then(|r| r.map(|()| Done::Debug).map_err(CommandError::from))
             }
             DebugRequest::SetRegisters(r) => self.with_core(|game| {
                 let cpu = game.nes.cpu_mut();

@@ -67,8 +67,8 @@ pub struct FileTasks {
     game: Option<Task<GameFiles>>,
     writes: Vec<Task<Result<String, String>>>,
     cdl: Option<Task<Result<Vec<u8>, String>>>,
-    /// The workspace file as last written or read (written again when it differs).
-    last_saved: Option<String>,
+    /// The workspace as last written or read (written again when it differs).
+    last_saved: Option<SavedWorkspace>,
     last_check: f64,
     storage: Option<Storage>,
     /// The files of the running game are in (its workspace may be saved).
@@ -218,7 +218,7 @@ pub(crate) fn poll(
             state.symbols = done.symbols;
             match done.saved {
                 Some(Ok(saved)) => {
-                    files.last_saved = toml::to_string(&saved).ok();
+                    files.last_saved = Some(saved.clone());
                     workspace.layout = saved.layout;
                     state.breakpoints = saved.breakpoints;
                     state.watches = saved.watches;
@@ -226,8 +226,7 @@ pub(crate) fn poll(
                 }
                 None => {
                     // Nothing kept yet: written once something differs from the defaults.
-                    let fresh = SavedWorkspace { layout: workspace.layout.clone(), ..Default::default() };
-                    files.last_saved = toml::to_string(&fresh).ok();
+                    files.last_saved = Some(SavedWorkspace { layout: workspace.layout.clone(), ..Default::default() });
                 }
                 Some(Err(problem)) => {
                     // The file stays as it is until the workspace changes.
@@ -292,14 +291,13 @@ pub(crate) fn autosave(
         watches: state.watches.clone(),
         options: state.options.into(),
     };
-    let Ok(text) = toml::to_string(&saved) else { return };
-    // Only the window's own changes count: `open` is in the file for
-    // reading, not a reason to write.
-    let differs = files.last_saved.as_ref().is_none_or(|last| {
-        toml::from_str::<SavedWorkspace>(last).map_or(true, |l| SavedWorkspace { open: saved.open, ..l } != saved)
-    });
-    if differs && let Some(dir) = files.game_dir(&emulator) {
-        files.last_saved = Some(text.clone());
+    // Showing or hiding the workspace is written along, not a reason to write.
+    let differs = files.last_saved.as_ref().is_none_or(|last| SavedWorkspace { open: saved.open, ..last.clone() } != saved);
+    if differs
+        && let Some(dir) = files.game_dir(&emulator)
+        && let Ok(text) = toml::to_string(&saved)
+    {
+        files.last_saved = Some(saved);
         files.write(dir.join(WORKSPACE_FILE), text.into_bytes());
     }
 }

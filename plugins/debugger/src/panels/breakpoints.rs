@@ -3,7 +3,6 @@
 //! by themselves.
 
 use bevy_egui::egui;
-use phosphor_nes::debug::BreakOptions;
 
 use super::{parse_number, Ctx};
 use crate::model::BreakpointSpec;
@@ -42,7 +41,7 @@ pub(crate) fn panel(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         ui.checkbox(&mut options.on_new_code, "code never run (needs the code/data log)");
     });
     if options != cx.state.options {
-        cx.state.set_options(BreakOptions { ..options });
+        cx.state.set_options(options);
     }
     let mut changed = Vec::new();
     let mut removed = None;

@@ -30,8 +30,8 @@ pub(crate) fn panel(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             }
         });
         if before != state.memory_space {
+            // The access counters follow (see `send_switches`).
             state.memory_start = 0;
-            state.send(DebugRequest::AccessCounters(state.memory_space == MemorySpace::CpuBus));
         }
         let id = ui.id().with("goto");
         let mut goto = ui.data_mut(|d| d.get_temp::<String>(id).unwrap_or_default());
