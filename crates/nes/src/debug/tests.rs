@@ -127,6 +127,39 @@ fn a_prg_offset_breakpoint_fires_only_while_its_bank_is_mapped() {
     assert_eq!((nes.cartridge().prg_rom_offset(0x8000), nes.peek(0x30)), (Some(0), 0));
 }
 
+/// MMC1, 64 KiB PRG in 16 KiB banks, the last fixed at $C000. The code
+/// there maps bank 0 or 1 at $8000 in turn (five serial writes to the PRG
+/// bank register) and calls $8000: bank 0 does INC $30, bank 1 INC $31.
+fn mmc1_banked() -> Nes {
+    let mut prg = vec![0xEA; 0x10000];
+    prg[0x0000..0x0003].copy_from_slice(&[0xE6, 0x30, 0x60]);
+    prg[0x4000..0x4003].copy_from_slice(&[0xE6, 0x31, 0x60]);
+    let mut main = vec![0xA2, 0x00]; // LDX #0
+    main.extend([0x8A, 0x29, 0x01]); // $C002: TXA; AND #1
+    for _ in 0..4 {
+        main.extend([0x8D, 0x00, 0xE0, 0x4A]); // STA $E000; LSR
+    }
+    main.extend([0x8D, 0x00, 0xE0]); // STA $E000 (the fifth bit: the bank is set)
+    main.extend([0x20, 0x00, 0x80, 0xE8, 0x4C, 0x02, 0xC0]); // JSR $8000; INX; JMP $C002
+    prg[0xC000..0xC000 + main.len()].copy_from_slice(&main);
+    for v in [0xFFFA, 0xFFFC, 0xFFFE] {
+        prg[v] = 0x00;
+        prg[v + 1] = 0xC0;
+    }
+    let mut nes = Nes::from_ines(&image(1, prg)).unwrap();
+    nes.attach_debugger(Box::new(Debugger::new()));
+    nes
+}
+
+#[test]
+fn a_prg_offset_breakpoint_fires_only_in_its_bank_on_mmc1_too() {
+    let mut nes = mmc1_banked();
+    nes.debug(|d| d.set_breakpoint(Breakpoint::on(1, kind::EXEC, AddressSpace::PrgRom, 0x4000, 0x4000))).unwrap().unwrap();
+    assert_eq!(run_to_stop(&mut nes, 1), Some(BreakReason::Breakpoint { id: 1 }));
+    assert_eq!((nes.cpu().pc, nes.cartridge().prg_rom_offset(0x8000)), (0x8000, Some(0x4000)));
+    assert_eq!((nes.peek(0x30), nes.peek(0x31)), (1, 0), "bank 0's routine ran first, unbroken");
+}
+
 #[test]
 fn a_condition_fires_exactly_when_it_first_holds() {
     // loop: CLC; ADC #1; JMP loop (A counts up through every value, over and over).
