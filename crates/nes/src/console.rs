@@ -61,25 +61,6 @@ impl Nes {
         self.bus.apu.end_frame();
     }
 
-    /// Runs like [`Nes::run_frame`] but asks `stop` with the program counter
-    /// before each instruction and stops short when it says so (a debugger
-    /// breakpoint). Returns whether the frame finished; called again, it
-    /// carries on with the same frame. The instruction at which it stopped
-    /// has not run, so a caller resuming from a breakpoint steps it first.
-    pub fn run_frame_until(&mut self, mut stop: impl FnMut(u16) -> bool) -> bool {
-        let frame = self.bus.ppu.frame_count();
-        while self.bus.ppu.frame_count() == frame {
-            if stop(self.cpu.pc) {
-                self.bus.sync_ppu();
-                return false;
-            }
-            self.cpu.step(&mut self.bus);
-        }
-        self.bus.sync_ppu();
-        self.bus.apu.end_frame();
-        true
-    }
-
     /// Moves finished audio samples (mono, host rate, about -1..1) into
     /// `out`; returns how many. A frame makes about rate / 60 of them.
     pub fn read_audio(&mut self, out: &mut [f32]) -> usize {

@@ -50,6 +50,7 @@ fn power_cycle_from_a_capture_is_power_on_with_the_cartridge_ram_kept() {
 
 #[test]
 fn a_frame_stopped_at_a_breakpoint_resumes_to_the_same_frame() {
+    use phosphor_nes::debug::{BreakReason, Breakpoint, DebugStop, Debugger};
     let Some(mut nes) = load("ny2011/ny2011.nes") else { return };
     let mut reference = nes.clone();
     for _ in 0..30 {
@@ -60,10 +61,15 @@ fn a_frame_stopped_at_a_breakpoint_resumes_to_the_same_frame() {
 
     // NMI handler address: the vector at $FFFA.
     let nmi = u16::from_le_bytes([nes.peek(0xFFFA), nes.peek(0xFFFB)]);
-    assert!(!nes.run_frame_until(|pc| pc == nmi), "the NMI handler runs once a frame");
+    nes.attach_debugger(Box::new(Debugger::new()));
+    nes.debug(|d| d.set_breakpoint(Breakpoint::exec(1, nmi))).unwrap().unwrap();
+    let run = nes.run_frame_debug();
+    assert_eq!(run.stop, Some(DebugStop::Break(BreakReason::Breakpoint { id: 1 })), "the NMI handler runs once a frame");
+    assert!(!run.frame_done);
     assert_eq!(nes.cpu().pc, nmi, "stopped before the instruction ran");
-    nes.step_instruction();
-    assert!(nes.run_frame_until(|pc| pc == nmi), "finishes the frame once past the breakpoint");
+    nes.debug(Debugger::resume);
+    let run = nes.run_frame_debug();
+    assert_eq!((run.frame_done, run.stop), (true, None), "finishes the frame once past the breakpoint");
     assert_eq!(nes.frame_count(), reference.frame_count());
     assert_eq!(nes.frame_hash(), reference.frame_hash());
     assert!(capture(&mut nes) == capture(&mut reference), "the machines differ");
