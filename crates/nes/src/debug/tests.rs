@@ -12,17 +12,27 @@ fn image(mapper: u8, prg: Vec<u8>) -> Vec<u8> {
     rom
 }
 
+/// Points the NMI, reset and IRQ vectors at the end of `prg` to `at`.
+fn vectors(prg: &mut [u8], at: u16) {
+    let end = prg.len();
+    for v in [end - 6, end - 4, end - 2] {
+        prg[v..v + 2].copy_from_slice(&at.to_le_bytes());
+    }
+}
+
+/// The console with `prg` on board `mapper`, a debugger attached.
+fn console(mapper: u8, prg: Vec<u8>) -> Nes {
+    let mut nes = Nes::from_ines(&image(mapper, prg)).unwrap();
+    nes.attach_debugger(Box::new(Debugger::new()));
+    nes
+}
+
 /// NROM-128 with `code` at $8000, which is also every vector.
 fn nrom(code: &[u8]) -> Nes {
     let mut prg = vec![0xEA; 0x4000];
     prg[..code.len()].copy_from_slice(code);
-    for v in [0x3FFA, 0x3FFC, 0x3FFE] {
-        prg[v] = 0x00;
-        prg[v + 1] = 0x80;
-    }
-    let mut nes = Nes::from_ines(&image(0, prg)).unwrap();
-    nes.attach_debugger(Box::new(Debugger::new()));
-    nes
+    vectors(&mut prg, 0x8000);
+    console(0, prg)
 }
 
 /// Runs frames under the debugger until it stops (at most `frames`).
@@ -103,13 +113,8 @@ fn mmc3_banked() -> Nes {
         0x4C, 0x02, 0xE0, // JMP $E002
     ];
     prg[0xE000..0xE000 + main.len()].copy_from_slice(&main);
-    for v in [0xFFFA, 0xFFFC, 0xFFFE] {
-        prg[v] = 0x00;
-        prg[v + 1] = 0xE0;
-    }
-    let mut nes = Nes::from_ines(&image(4, prg)).unwrap();
-    nes.attach_debugger(Box::new(Debugger::new()));
-    nes
+    vectors(&mut prg, 0xE000);
+    console(4, prg)
 }
 
 #[test]
@@ -142,13 +147,8 @@ fn mmc1_banked() -> Nes {
     main.extend([0x8D, 0x00, 0xE0]); // STA $E000 (the fifth bit: the bank is set)
     main.extend([0x20, 0x00, 0x80, 0xE8, 0x4C, 0x02, 0xC0]); // JSR $8000; INX; JMP $C002
     prg[0xC000..0xC000 + main.len()].copy_from_slice(&main);
-    for v in [0xFFFA, 0xFFFC, 0xFFFE] {
-        prg[v] = 0x00;
-        prg[v + 1] = 0xC0;
-    }
-    let mut nes = Nes::from_ines(&image(1, prg)).unwrap();
-    nes.attach_debugger(Box::new(Debugger::new()));
-    nes
+    vectors(&mut prg, 0xC000);
+    console(1, prg)
 }
 
 #[test]
@@ -273,9 +273,9 @@ fn run_to_nmi_stops_on_the_handlers_first_instruction() {
     code[0x10..0x13].copy_from_slice(&[0xE6, 0x40, 0x40]);
     let mut prg = vec![0xEA; 0x4000];
     prg[..code.len()].copy_from_slice(&code);
-    prg[0x3FFA..0x3FFE].copy_from_slice(&[0x10, 0x80, 0x00, 0x80]);
-    let mut nes = Nes::from_ines(&image(0, prg)).unwrap();
-    nes.attach_debugger(Box::new(Debugger::new()));
+    vectors(&mut prg, 0x8000);
+    prg[0x3FFA..0x3FFC].copy_from_slice(&[0x10, 0x80]);
+    let mut nes = console(0, prg);
     nes.debug(|d| d.set_call_tracking(true));
     assert_eq!(step(&mut nes, StepMode::Nmi), Some(BreakReason::Step));
     assert_eq!((nes.cpu().pc, nes.peek(0x40)), (0x8010, 0));
