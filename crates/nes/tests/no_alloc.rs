@@ -94,3 +94,52 @@ fn emulation_and_snapshots_allocate_nothing() {
         assert_eq!(pairs, 0, "{rom}: 100 capture/restore pairs allocated");
     }
 }
+
+#[test]
+fn the_debugger_armed_allocates_nothing() {
+    use phosphor_nes::debug::{kind, AddressSpace, BreakOptions, Breakpoint, Condition, Debugger, StepMode};
+    let Some(dir) = rom_dir() else { return };
+    for rom in ["ny2011/ny2011.nes", "other/BladeBuster.nes"] {
+        let bytes = std::fs::read(dir.join(rom)).unwrap();
+        let mut nes = Nes::from_ines(&bytes).unwrap();
+        // Everything the debugger needs is made here, before the count.
+        nes.attach_debugger(Box::new(Debugger::new()));
+        let never = Condition::parse("a == $100 && [$0000] != 7").unwrap();
+        nes.debug(|d| {
+            d.set_breakpoint(Breakpoint::exec(1, 0x1234)).unwrap();
+            let rw = Breakpoint::on(2, kind::READ | kind::WRITE, AddressSpace::Cpu, 0, 0x7FF).with_condition(never).counting_dummies();
+            d.set_breakpoint(rw).unwrap();
+            d.set_breakpoint(Breakpoint::on(3, kind::EXEC, AddressSpace::PrgRom, 0, 0xFFFFF).with_condition(never)).unwrap();
+            d.set_options(BreakOptions { on_jam: true, ..Default::default() });
+            d.set_tracing(true, Some(Condition::parse("pc >= $8000").unwrap()));
+            d.set_cdl(true);
+            d.set_counters(true);
+            d.set_call_tracking(true);
+            assert!(d.freeze(0x7FF, 3));
+        });
+        let mut samples = vec![0f32; 4096];
+        let mut traced = 0usize;
+        let count = allocations_in(|| {
+            for frame in 0..300u32 {
+                nes.set_buttons(0, if frame % 50 < 25 { 0x08 } else { 0x81 });
+                loop {
+                    let run = nes.run_frame_debug();
+                    nes.debug(|d| d.drain_trace(|_| traced += 1));
+                    if run.frame_done {
+                        break;
+                    }
+                }
+                nes.read_audio(&mut samples);
+                if frame % 60 == 0 {
+                    // Steps, one of them stopping inside an instruction.
+                    for mode in [StepMode::Over, StepMode::Dots(1), StepMode::Cycles(1), StepMode::Scanline] {
+                        nes.begin_step(mode);
+                        nes.run_frame_debug();
+                    }
+                }
+            }
+        });
+        assert_eq!(count, 0, "{rom}: 300 frames with every debugger feature armed allocated");
+        assert!(traced > 100_000, "{rom}: the trace ran ({traced} entries)");
+    }
+}
