@@ -14,9 +14,12 @@ use std::time::Duration;
 
 use common::{can_open_windows, decode, distinct_colours, wait_for, xdotool, xvfb, Guard};
 
+/// The finished screenshots: a durable write's temporary file
+/// (`.name.tmp-...`, renamed when complete) is not one yet.
 fn screenshots(dir: &Path) -> Vec<PathBuf> {
+    let finished = |p: &PathBuf| p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(".png") && !n.to_string_lossy().starts_with('.'));
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("screenshots"))
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(finished).collect())
         .unwrap_or_default();
     files.sort();
     files

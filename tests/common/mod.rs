@@ -34,6 +34,15 @@ impl Drop for Guard {
 pub fn xvfb(base: u32) -> (Guard, String) {
     let number = base + std::process::id() % 400;
     let display = format!(":{number}");
+    // A server killed earlier leaves its lock and socket behind: with them
+    // there, the socket looks like a live server that is not (a window
+    // test then failed with XOpenDisplayFailed). Clear what no process holds.
+    let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
+    let holder = std::fs::read_to_string(&lock).ok().and_then(|pid| pid.trim().parse::<u32>().ok());
+    if holder.is_none_or(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+        let _ = std::fs::remove_file(&lock);
+        let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{number}"));
+    }
     let server = Guard(
         Command::new("Xvfb")
             .args([display.as_str(), "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
@@ -42,8 +51,17 @@ pub fn xvfb(base: u32) -> (Guard, String) {
             .spawn()
             .expect("Xvfb starts"),
     );
-    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-    wait_for("the X server", Duration::from_secs(20), || socket.exists().then_some(()));
+    // Ready when it answers, not when its socket appears.
+    wait_for("the X server", Duration::from_secs(20), || {
+        let answered = Command::new("xdotool")
+            .arg("getdisplaygeometry")
+            .env("DISPLAY", &display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        answered.then_some(())
+    });
     (server, display)
 }
 
