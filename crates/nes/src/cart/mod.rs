@@ -439,14 +439,16 @@ impl Cartridge {
     /// A PPU read the program asked for through $2007.
     #[inline]
     pub fn ppu_read_for_cpu(&mut self, addr: u16) -> u8 {
-        if self.chr_log_on {
-            self.log_chr(addr, crate::debug::cdl::chr::READ);
-            let mem = PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram };
-            if !self.board_ppu_hooked {
-                return mem.read(addr);
-            }
+        if !self.chr_log_on {
+            return self.ppu_read(addr);
         }
-        self.ppu_read(addr)
+        self.log_chr(addr, crate::debug::cdl::chr::READ);
+        // The read itself goes the usual way (a board may react to it), but
+        // it is the program's read, not a fetch for drawing.
+        self.chr_log_on = false;
+        let value = self.ppu_read(addr);
+        self.chr_log_on = true;
+        value
     }
 
     #[inline]
