@@ -14,6 +14,8 @@ pub struct Nes {
     pub(crate) bus: Bus,
     /// Bytes of a state capture: fixed by the cartridge, counted once.
     state_len: usize,
+    /// Bytes of a lean capture (no picture).
+    lean_len: usize,
     /// Power-on RAM contents, used again by [`Nes::power_cycle`].
     ram_init: RamInit,
 }
@@ -37,10 +39,13 @@ impl Nes {
         let mut cpu = Cpu::new();
         cpu.power_on(&mut bus);
         bus.sync_ppu();
-        let mut nes = Nes { cpu, bus, state_len: 0, ram_init };
+        let mut nes = Nes { cpu, bus, state_len: 0, lean_len: 0, ram_init };
         let mut counter = state::Counter::default();
         nes.persist(&mut counter);
         nes.state_len = counter.len;
+        let mut counter = state::Counter { lean: true, ..state::Counter::default() };
+        nes.persist(&mut counter);
+        nes.lean_len = counter.len;
         nes
     }
 
@@ -204,6 +209,35 @@ impl Nes {
             return Err(state::StateError::Layout { expected, found: data.len() });
         }
         let mut reader = state::Reader::new(data);
+        self.persist(&mut reader);
+        debug_assert!(reader.finish());
+        Ok(())
+    }
+
+    /// Bytes a lean capture takes: [`Nes::state_len`] less the picture.
+    pub fn lean_state_len(&self) -> usize {
+        self.lean_len
+    }
+
+    /// Captures the machine without its picture into `out` (cleared
+    /// first): what rewind and run-ahead keep each frame. The frame after
+    /// a [`Nes::restore_lean`] draws every pixel again, so running one
+    /// frame from a lean capture shows exactly what the full one would.
+    /// With `out`'s capacity at least [`Nes::lean_state_len`], nothing is
+    /// allocated.
+    pub fn capture_lean(&mut self, out: &mut Vec<u8>) {
+        out.clear();
+        self.persist(&mut state::Writer::lean(out));
+    }
+
+    /// Restores a [`Nes::capture_lean`] of this cartridge; the picture
+    /// stays the one last drawn. A buffer of the wrong size changes nothing.
+    pub fn restore_lean(&mut self, data: &[u8]) -> Result<(), state::StateError> {
+        let expected = self.lean_len;
+        if data.len() != expected {
+            return Err(state::StateError::Layout { expected, found: data.len() });
+        }
+        let mut reader = state::Reader::lean(data);
         self.persist(&mut reader);
         debug_assert!(reader.finish());
         Ok(())

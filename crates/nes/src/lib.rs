@@ -23,6 +23,7 @@ pub mod mapper;
 pub mod movie;
 pub mod power;
 pub mod ppu;
+pub mod runahead;
 pub mod state;
 pub mod testrom;
 pub mod timing;

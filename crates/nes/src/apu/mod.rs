@@ -412,12 +412,26 @@ impl Apu {
     }
 }
 
-// `outputs` is a cache of the channel outputs behind `level`; it refills itself.
-crate::state::persist_fields!(Apu {
+// `outputs` is a cache of the channel outputs behind `level`: it is not
+// stored, and a restore empties it (NaN equals nothing), so the next mix
+// compares the restored channels with the restored level. Left as it was,
+// a cache that happened to equal the restored channels' next outputs kept
+// the restored level from following them (a step missing from the sound
+// after every load; run-ahead's sample-exact test found it).
+crate::state::persist_fields_as!(Apu, persist_registers {
     frame_counter, length, length_write_pending, pulse, triangle, noise, dmc, cycle, units_clocked, next_unit_event,
     synced, level, audio_enabled,
     expansion, synth,
 });
+
+impl crate::state::Persist for Apu {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        self.persist_registers(s);
+        if s.restoring() {
+            self.outputs.2 = f32::NAN;
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests;

@@ -627,12 +627,23 @@ impl Ppu {
     }
 }
 
-crate::state::persist_fields!(Ppu {
+crate::state::persist_fields_as!(Ppu, persist_registers {
     ctrl, mask, status, oam_addr, vram_addr, temp_addr, fine_x, write_toggle, read_buffer, io_latch,
     latch_refreshed, scanline, dot, frame, odd_frame, rendering, suppress_vblank, warming_up, nt_latch,
     at_latch, pattern_lo_latch, pattern_hi_latch, bg_lo, bg_hi, attr_lo, attr_hi, oam, sprites, palette,
-    resolved_palette, frame_buffer,
+    resolved_palette,
 });
+
+/// Everything, then the picture unless the stream is a lean one (the
+/// next frame run draws every pixel of it again).
+impl crate::state::Persist for Ppu {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        self.persist_registers(s);
+        if s.with_picture() {
+            s.u16s(&mut self.frame_buffer[..]);
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests;

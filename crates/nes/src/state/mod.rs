@@ -8,7 +8,7 @@
 
 mod stream;
 
-pub(crate) use stream::persist_fields;
+pub(crate) use stream::{persist_fields, persist_fields_as};
 pub use stream::{Counter, Persist, Reader, Stream, Writer};
 mod file;
 

@@ -13,6 +13,11 @@ pub trait Stream {
     fn restoring(&self) -> bool {
         false
     }
+    /// False for a lean stream (rewind, run-ahead): the picture is left
+    /// out, since running a frame draws all of it again.
+    fn with_picture(&self) -> bool {
+        true
+    }
 
     fn bool(&mut self, v: &mut bool) {
         let mut b = u8::from(*v);
@@ -149,20 +154,42 @@ macro_rules! persist_fields {
 }
 pub(crate) use persist_fields;
 
+/// [`persist_fields`] as an inherent method of its own name, for a type
+/// whose `Persist` adds something the list cannot say.
+macro_rules! persist_fields_as {
+    ($ty:ty, $method:ident { $($field:ident),* $(,)? }) => {
+        impl $ty {
+            fn $method<S: $crate::state::Stream>(&mut self, s: &mut S) {
+                $( $crate::state::Persist::persist(&mut self.$field, s); )*
+            }
+        }
+    };
+}
+pub(crate) use persist_fields_as;
+
 /// Appends state to a buffer. With the buffer's capacity reserved, a
 /// capture allocates nothing.
 #[derive(Debug)]
 pub struct Writer<'a> {
     out: &'a mut Vec<u8>,
+    lean: bool,
 }
 
 impl<'a> Writer<'a> {
     pub fn new(out: &'a mut Vec<u8>) -> Self {
-        Writer { out }
+        Writer { out, lean: false }
+    }
+
+    /// A writer that leaves the picture out.
+    pub fn lean(out: &'a mut Vec<u8>) -> Self {
+        Writer { out, lean: true }
     }
 }
 
 impl Stream for Writer<'_> {
+    fn with_picture(&self) -> bool {
+        !self.lean
+    }
     #[inline]
     fn u8(&mut self, v: &mut u8) {
         self.out.push(*v);
@@ -180,11 +207,17 @@ pub struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
     short: bool,
+    lean: bool,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8]) -> Self {
-        Reader { data, pos: 0, short: false }
+        Reader { data, pos: 0, short: false, lean: false }
+    }
+
+    /// A reader of a lean capture: the picture stays as it is.
+    pub fn lean(data: &'a [u8]) -> Self {
+        Reader { data, pos: 0, short: false, lean: true }
     }
 
     /// True when every read was satisfied and every byte was used.
@@ -196,6 +229,9 @@ impl<'a> Reader<'a> {
 impl Stream for Reader<'_> {
     fn restoring(&self) -> bool {
         true
+    }
+    fn with_picture(&self) -> bool {
+        !self.lean
     }
     #[inline]
     fn u8(&mut self, v: &mut u8) {
@@ -223,9 +259,14 @@ impl Stream for Reader<'_> {
 #[derive(Debug, Default)]
 pub struct Counter {
     pub len: usize,
+    /// Counting a lean capture.
+    pub lean: bool,
 }
 
 impl Stream for Counter {
+    fn with_picture(&self) -> bool {
+        !self.lean
+    }
     fn u8(&mut self, _: &mut u8) {
         self.len += 1;
     }
