@@ -293,8 +293,9 @@ impl AudioInput {
 
     /// Moves the core's finished samples into the ring (or, when `play` is
     /// false, throws them away); a full ring drops the rest and counts it.
-    /// Returns the new resampling ratio for the core, scaled by `base`.
-    pub fn push_from(&mut self, nes: &mut Nes, play: bool, base: f64) -> f64 {
+    /// `reverse` plays the frame's samples backwards (rewinding). Returns
+    /// the new resampling ratio for the core, scaled by `base`.
+    pub fn push_from(&mut self, nes: &mut Nes, play: bool, base: f64, reverse: bool) -> f64 {
         let mut made = 0;
         loop {
             let n = nes.read_audio(&mut self.scratch);
@@ -302,14 +303,36 @@ impl AudioInput {
                 break;
             }
             made += n;
+            if reverse {
+                self.scratch[..n].reverse();
+            }
             if play {
                 let (_, rest) = self.ring.push_partial_slice(&self.scratch[..n]);
-                if !rest.is_empty() {
-                    self.overruns += 1;
-                    self.dropped_samples += rest.len() as u64;
-                }
+                self.count_dropped(rest.len());
             }
         }
+        self.steer(made, play, base)
+    }
+
+    /// [`AudioInput::push_from`] for samples made elsewhere (run-ahead's
+    /// real frame).
+    pub fn push_samples(&mut self, samples: &[f32], play: bool, base: f64) -> f64 {
+        if play {
+            let (_, rest) = self.ring.push_partial_slice(samples);
+            self.count_dropped(rest.len());
+        }
+        self.steer(samples.len(), play, base)
+    }
+
+    fn count_dropped(&mut self, dropped: usize) {
+        if dropped > 0 {
+            self.overruns += 1;
+            self.dropped_samples += dropped as u64;
+        }
+    }
+
+    /// Rate control after a frame's `made` samples went in.
+    fn steer(&mut self, made: usize, play: bool, base: f64) -> f64 {
         if play {
             // Measured right after the push, the fill is at its peak; the
             // callback drains half a frame's worth on average before the next.

@@ -42,6 +42,17 @@ pub enum Command {
     /// capacity as `CaptureState`), for the save file.
     CopyBatteryRam(Vec<u8>),
     Debug(DebugRequest),
+    /// Frames of run-ahead (0 to [`phosphor_nes::runahead::MAX_FRAMES`]);
+    /// off by itself while the debugger is armed, while rewinding and away
+    /// from 1x.
+    SetRunAhead(u8),
+    /// The run-ahead method (the speculative one unless a benchmark asks).
+    SetRunAheadMethod(phosphor_nes::runahead::Method),
+    /// Frames of rewind history to keep (0 stops recording and forgets it).
+    SetRewind { frames: u32 },
+    /// Rewinding while true (the held key): the game runs backwards at its
+    /// speed, picture and sound reversed; false plays on from there.
+    Rewind(bool),
     /// Panics on the emulation thread: exercises fault isolation.
     #[cfg(feature = "fault-injection")]
     InjectPanic(&'static str),
@@ -97,6 +108,20 @@ pub enum DebugRequest {
     CallStack,
     /// Keeps the call stack (every instruction is then looked at).
     CallTracking(bool),
+    /// Goes back in time (paused), through the rewind history and a
+    /// deterministic replay from the state before the target.
+    StepBack(StepBack),
+}
+
+/// How far [`DebugRequest::StepBack`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepBack {
+    /// To the start of the instruction before the one at PC.
+    Instruction,
+    /// To the first instruction at or after the same dot one scanline earlier.
+    Scanline,
+    /// To the first instruction at or after the same moment one frame earlier.
+    Frame,
 }
 
 /// A captured machine: the body of a save state, and what it belongs to.
@@ -216,6 +241,12 @@ pub enum Done {
     /// The calls in progress, outermost first (the first `depth`), and the
     /// CPU cycles run since the debugger last stopped the CPU.
     CallStack { frames: [CallFrame; CALL_STACK_DEPTH], depth: usize, cycles_since_stop: u64 },
+    RunAheadSet(u8),
+    RewindSet { frames: u32 },
+    /// Rewinding started (true) or stopped.
+    Rewinding(bool),
+    /// Stepped back: where the CPU is now.
+    SteppedBack(Registers),
 }
 
 /// What [`Event::Stopped`](crate::Event::Stopped) says.
@@ -252,4 +283,12 @@ pub enum CommandError {
     CodeDataLog(#[from] phosphor_nes::debug::cdl::CdlSizeError),
     #[error("save state: {0}")]
     State(#[from] StateError),
+    #[error("run-ahead goes up to {max} frames, not {0}", max = phosphor_nes::runahead::MAX_FRAMES)]
+    RunAheadOutOfRange(u8),
+    #[error("rewind is off: turn it on in Settings to go back")]
+    RewindOff,
+    #[error("the rewind history is still being read; try again")]
+    HistoryNotReady,
+    #[error("the rewind history goes back no further")]
+    HistoryStart,
 }

@@ -30,6 +30,9 @@ pub struct Config {
     pub max_speed: f32,
     /// Ring sizes, in items.
     pub rings: RingSizes,
+    /// Frames of rewind history to keep from the start (0: off until a
+    /// `SetRewind`). Two minutes by default.
+    pub rewind_frames: u32,
 }
 
 /// Where the emulation thread runs.
@@ -78,6 +81,7 @@ impl Default for Config {
             audio_capacity: Duration::from_millis(250),
             max_speed: 8.0,
             rings: RingSizes::default(),
+            rewind_frames: 2 * crate::rewind::FRAMES_PER_MINUTE,
         }
     }
 }

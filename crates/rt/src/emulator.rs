@@ -23,6 +23,7 @@ use crate::game::Game;
 use crate::input::InputEvent;
 use crate::os;
 use crate::pacer::{Pacer, Tick};
+use crate::rewind::{NoOlder, RewindLink};
 use crate::telemetry::{Event, FrameRecord, PanicReport, RunState, Status};
 
 /// How often the thread looks for commands while nothing runs.
@@ -52,6 +53,19 @@ pub(crate) struct Channels {
     pub garbage: Producer<Garbage>,
     pub trace: Producer<TraceEntry>,
     pub audio: AudioInput,
+    pub rewind: RewindLink,
+}
+
+/// Where a finished frame's sound comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sound {
+    /// The machine's samples.
+    Machine,
+    /// Already in the ring, backwards (rewinding: the frame run to draw
+    /// the picture made them, before the state was put back).
+    Reversed,
+    /// Run-ahead's real frame.
+    RunAhead,
 }
 
 pub(crate) struct Emulator {
@@ -69,6 +83,11 @@ pub(crate) struct Emulator {
     past_breakpoint: bool,
     last_start: Option<Instant>,
     status: Status,
+    /// The rewind key is held.
+    rewinding: bool,
+    /// Frames of run-ahead asked for, and how.
+    run_ahead: u8,
+    run_ahead_method: phosphor_nes::runahead::Method,
 }
 
 mod debug;
@@ -106,6 +125,9 @@ impl Emulator {
             past_breakpoint: false,
             last_start: None,
             status,
+            rewinding: false,
+            run_ahead: 0,
+            run_ahead_method: phosphor_nes::runahead::Method::default(),
         }
     }
 
@@ -118,7 +140,9 @@ impl Emulator {
         self.send_event(Event::Started(setup));
         if let Some(mut game) = self.game.take() {
             self.insert(&mut game);
+            self.ch.rewind.clear(game.nes.lean_state_len());
             self.game = Some(game);
+            self.record_jump();
         }
 
         alloc::watch_current_thread(true);
@@ -148,16 +172,122 @@ impl Emulator {
     fn run_frame(&mut self, tick: Tick) {
         self.apply_input();
         let strobes = self.game.as_ref().map_or(0, |g| g.nes.controller_strobes());
+        if self.rewinding {
+            let _ = self.rewind_frame(Some(tick), strobes);
+            return;
+        }
+        let ahead = self.effective_run_ahead();
+        self.status.run_ahead = ahead;
+        if ahead > 0 {
+            self.run_ahead_frame(tick, strobes, ahead);
+            return;
+        }
+        if let Some(game) = self.game.as_mut()
+            && game.ahead.frames() != 0
+        {
+            game.ahead.set(&mut game.nes, 0, self.run_ahead_method);
+        }
         match self.run_core_frame() {
             None => {}
-            Some((true, None)) => self.finish_frame(Some(tick), strobes),
+            Some((true, None)) => self.finish_frame(Some(tick), strobes, Sound::Machine),
             Some((frame_done, Some(reason))) => {
                 if frame_done {
-                    self.finish_frame(Some(tick), strobes);
+                    self.finish_frame(Some(tick), strobes, Sound::Machine);
                 }
                 self.debug_stopped(reason);
             }
             Some((false, None)) => {}
+        }
+    }
+
+    /// Run-ahead in force now: off while the debugger is armed (its
+    /// breakpoints and logs are for the real timeline), while rewinding,
+    /// and away from 1x (fast-forward shows every frame anyway).
+    fn effective_run_ahead(&self) -> u8 {
+        let Some(game) = self.game.as_ref() else { return 0 };
+        if self.rewinding || self.speed != 1.0 || game.nes.debug_armed() {
+            0
+        } else {
+            self.run_ahead
+        }
+    }
+
+    fn run_ahead_frame(&mut self, tick: Tick, strobes: u64, frames: u8) {
+        let Some(game) = self.game.as_mut() else { return };
+        let (nes, ahead) = (&mut game.nes, &mut game.ahead);
+        if ahead.frames() != usize::from(frames) || ahead.method() != self.run_ahead_method {
+            ahead.set(nes, usize::from(frames), self.run_ahead_method);
+        }
+        let buttons = self.buttons;
+        match guarded(|| ahead.tick(nes, buttons)) {
+            Ok(()) => {
+                self.status.run_ahead_reruns = ahead.stats().reruns;
+                self.finish_frame(Some(tick), strobes, Sound::RunAhead);
+            }
+            Err(payload) => self.fault(payload),
+        }
+    }
+
+    /// One frame backwards: the frame before the one shown is drawn again
+    /// (its previous state restored and run, its sound played reversed)
+    /// and the machine is put at that frame's end exactly. `Err` when
+    /// there is nothing to go back to yet (not decoded) or any more (the
+    /// oldest state): the picture stays.
+    fn rewind_frame(&mut self, tick: Option<Tick>, strobes: u64) -> Result<(), CommandError> {
+        let Some(game) = self.game.as_mut() else { return Err(CommandError::NoGame) };
+        if !self.ch.rewind.in_history() {
+            // The newest state is the frame shown: go back from the one before.
+            self.ch.rewind.begin_history(1);
+        }
+        let step = match self.ch.rewind.step_older() {
+            Ok(step) => step,
+            Err(NoOlder::NotReady) => {
+                self.publish_status();
+                return Err(CommandError::HistoryNotReady);
+            }
+            Err(NoOlder::AtStart) => {
+                self.publish_status();
+                return Err(CommandError::HistoryStart);
+            }
+        };
+        let nes = &mut game.nes;
+        let audio = &mut self.ch.audio;
+        let play = self.status.state == RunState::Running;
+        match guarded(|| {
+            if let Some(previous) = step.previous {
+                let _ = nes.restore_lean(previous);
+                nes.run_frame();
+                // The frame's sound, backwards, before the restore drops it.
+                let ratio = audio.push_from(nes, play, 1.0, true);
+                nes.set_audio_ratio(ratio);
+            }
+            let _ = nes.restore_lean(step.state);
+        }) {
+            Ok(()) => {
+                self.finish_frame(tick, strobes, Sound::Reversed);
+                Ok(())
+            }
+            Err(payload) => {
+                self.fault(payload);
+                Err(CommandError::Faulted)
+            }
+        }
+    }
+
+    /// Rewinding ends: play on from the frame shown (the machine is at its
+    /// end; the history after it is cut off).
+    fn stop_rewinding(&mut self) {
+        self.rewinding = false;
+        self.ch.rewind.end_history();
+    }
+
+    /// A jump in the timeline (reset, power cycle, a state loaded): the
+    /// machine as it is now goes into the history, so going back stops
+    /// exactly there on the way.
+    fn record_jump(&mut self) {
+        if let Some(game) = self.game.as_mut() {
+            let nes = &mut game.nes;
+            self.ch.rewind.capture(nes.lean_state_len(), |buffer| nes.capture_lean(buffer));
         }
     }
 
@@ -207,12 +337,28 @@ impl Emulator {
 
     /// Sound, picture, input latency, telemetry: after every finished frame
     /// (`tick` is `None` for a frame stepped while paused).
-    fn finish_frame(&mut self, tick: Option<Tick>, strobes_before: u64) {
+    fn finish_frame(&mut self, tick: Option<Tick>, strobes_before: u64, sound: Sound) {
         let Some(game) = self.game.as_mut() else { return };
-        let nes = &mut game.nes;
+        let (nes, ahead) = (&mut game.nes, &game.ahead);
         let play = self.status.state == RunState::Running && AUDIBLE_SPEEDS.contains(&self.speed);
-        let ratio = self.ch.audio.push_from(nes, play, 1.0 / f64::from(self.speed));
+        let base = 1.0 / f64::from(self.speed);
+        let ratio = match sound {
+            Sound::Machine => self.ch.audio.push_from(nes, play, base, false),
+            Sound::Reversed => self.ch.audio.ratio,
+            Sound::RunAhead => self.ch.audio.push_samples(ahead.audio(), play, base),
+        };
         nes.set_audio_ratio(ratio);
+        if sound != Sound::Reversed {
+            // The real timeline's state at this frame's end, for rewind.
+            let len = nes.lean_state_len();
+            match ahead.real_state() {
+                Some(state) => self.ch.rewind.capture(len, |buffer| {
+                    buffer.clear();
+                    buffer.extend_from_slice(state);
+                }),
+                None => self.ch.rewind.capture(len, |buffer| nes.capture_lean(buffer)),
+            }
+        }
 
         let now = Instant::now();
         let mut latency = None;
@@ -227,7 +373,7 @@ impl Emulator {
             self.status.battery_writes += 1;
         }
 
-        let number = nes.frame_count();
+        let number = ahead.real_frame(nes);
         let frame = self.ch.frames.input_buffer_mut();
         frame.pixels.copy_from_slice(&nes.frame_buffer()[..]);
         frame.number = number;
@@ -322,23 +468,41 @@ impl Emulator {
         if !looks && let Some(game) = self.game.as_mut() {
             let _ = guarded(|| game.nes.leave_view());
         }
+        // Whatever looks at the machine or changes it sees the real
+        // timeline: run-ahead comes back to it first (and runs ahead again
+        // at the next frame).
+        let settles = matches!(
+            &command,
+            Command::SetSpeed(_) | Command::SetRunAhead(_) | Command::SetRewind { .. } | Command::Rewind(_)
+        );
+        if !settles && let Some(game) = self.game.as_mut() {
+            let (nes, ahead) = (&mut game.nes, &mut game.ahead);
+            if guarded(|| ahead.collapse(nes)).is_err() {
+                // Leave it to the command to find the machine faulted.
+            }
+        }
         let done = match command {
             Command::LoadGame(mut game) => {
                 self.insert(&mut game);
+                self.ch.rewind.clear(game.nes.lean_state_len());
                 let rom_hash = game.nes.cartridge().rom_hash();
                 if let Some(old) = self.game.replace(game) {
                     self.discard(Garbage::Game(old));
                 }
+                self.rewinding = false;
+                self.record_jump();
                 Ok(Done::Loaded { rom_hash })
             }
             Command::Reset => self.with_core(|game| game.nes.reset()).map(|()| {
                 self.recover();
+                self.record_jump();
                 Done::Reset
             }),
             Command::PowerCycle => {
                 match self.with_core(|game| game.nes.power_cycle_from(&game.power_on, &mut game.ram_scratch)) {
                     Ok(Ok(())) => {
                         self.recover();
+                        self.record_jump();
                         Ok(Done::PowerCycled)
                     }
                     Ok(Err(e)) => Err(e.into()),
@@ -347,6 +511,8 @@ impl Emulator {
             }
             Command::Pause => self.runnable().map(|()| {
                 self.set_state(RunState::Paused);
+                // Ready for a step back.
+                self.ch.rewind.begin_history(0);
                 Done::Paused(self.registers())
             }),
             Command::Resume => self.runnable().map(|()| {
@@ -360,10 +526,48 @@ impl Emulator {
             Command::RestoreState(snapshot) => return self.restore(snapshot),
             Command::CopyBatteryRam(buf) => return self.copy_battery_ram(buf),
             Command::Debug(request) => return self.debug(request),
+            Command::SetRunAhead(frames) => {
+                if usize::from(frames) > phosphor_nes::runahead::MAX_FRAMES {
+                    Err(CommandError::RunAheadOutOfRange(frames))
+                } else {
+                    self.run_ahead = frames;
+                    self.status.run_ahead_setting = frames;
+                    Ok(Done::RunAheadSet(frames))
+                }
+            }
+            Command::SetRunAheadMethod(method) => {
+                self.run_ahead_method = method;
+                Ok(Done::RunAheadSet(self.run_ahead))
+            }
+            Command::SetRewind { frames } => {
+                if self.rewinding {
+                    self.stop_rewinding();
+                }
+                self.ch.rewind.end_history();
+                self.ch.rewind.set_length(frames);
+                Ok(Done::RewindSet { frames })
+            }
+            Command::Rewind(on) => self.set_rewinding(on),
             #[cfg(feature = "fault-injection")]
             Command::InjectPanic(message) => self.with_core(|_| -> Done { panic!("{message}") }),
         };
         (done, None)
+    }
+
+    fn set_rewinding(&mut self, on: bool) -> Result<Done, CommandError> {
+        self.runnable()?;
+        if on && !self.ch.rewind.recording {
+            return Err(CommandError::RewindOff);
+        }
+        if on && !self.rewinding {
+            // From where the game is shown, not from a step back's prefetch.
+            self.ch.rewind.end_history();
+            self.rewinding = true;
+        } else if !on && self.rewinding {
+            self.stop_rewinding();
+        }
+        self.status.run_ahead = self.effective_run_ahead();
+        Ok(Done::Rewinding(on))
     }
 
     /// Prepares a game for this thread and starts it.
@@ -417,11 +621,16 @@ impl Emulator {
         self.set_state(RunState::Paused);
         self.apply_input();
         let strobes = self.game.as_ref().map_or(0, |g| g.nes.controller_strobes());
+        if self.rewinding {
+            // Frame advance with the rewind key held: one frame back.
+            self.rewind_frame(None, strobes)?;
+            return Ok(Done::SteppedFrame { frame: self.game.as_ref().map_or(0, |g| g.nes.frame_count()) });
+        }
         match self.run_core_frame() {
             None => return Err(CommandError::Faulted),
             Some((frame_done, stop)) => {
                 if frame_done {
-                    self.finish_frame(None, strobes);
+                    self.finish_frame(None, strobes, Sound::Machine);
                 }
                 if let Some(reason) = stop {
                     self.debug_stopped(reason);
@@ -439,7 +648,7 @@ impl Emulator {
         self.with_core(|game| game.nes.step_instruction())?;
         self.past_breakpoint = false;
         if self.game.as_ref().is_some_and(|g| g.nes.frame_count() != frame) {
-            self.finish_frame(None, strobes);
+            self.finish_frame(None, strobes, Sound::Machine);
         }
         self.publish_status();
         Ok(Done::SteppedInstruction(self.registers()))
@@ -483,6 +692,7 @@ impl Emulator {
         match self.with_core(|game| game.nes.restore(&body)) {
             Ok(Ok(())) => {
                 self.recover();
+                self.record_jump();
                 let frame = self.game.as_ref().map_or(0, |g| g.nes.frame_count());
                 self.publish_status();
                 (Ok(Done::StateRestored { frame, buffer: body }), None)
@@ -565,6 +775,7 @@ impl Emulator {
         self.status.input_fill = self.ch.input.slots();
         self.status.spin_margin = self.pacer.margin();
         self.status.rt_heap_calls = alloc::watched_heap_calls();
+        self.status.rewind = self.ch.rewind.figures(self.rewinding);
         // A faulted machine is not looked at: it might panic again here.
         if let Some(game) = self.game.as_ref().filter(|_| self.status.state != RunState::Faulted) {
             self.status.cpu = Registers::of(&game.nes);

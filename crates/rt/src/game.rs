@@ -4,6 +4,7 @@
 //! debugger with its tables).
 
 use phosphor_nes::debug::Debugger;
+use phosphor_nes::runahead::RunAhead;
 use phosphor_nes::{Cartridge, Nes, RamInit, RomError};
 
 #[derive(Debug)]
@@ -11,6 +12,11 @@ pub struct Game {
     pub(crate) nes: Nes,
     pub(crate) power_on: Vec<u8>,
     pub(crate) ram_scratch: Vec<u8>,
+    /// Run-ahead's states and sound, sized for this cartridge.
+    pub(crate) ahead: RunAhead,
+    /// Room for a lean capture of the machine while stepping back looks
+    /// for a state early enough (put back if none is).
+    pub(crate) back_scratch: Vec<u8>,
 }
 
 impl Game {
@@ -35,7 +41,9 @@ impl Game {
         let mut power_on = Vec::with_capacity(nes.state_len());
         nes.capture(&mut power_on);
         let ram_scratch = Vec::with_capacity(nes.cartridge().ram_len());
-        Box::new(Game { nes, power_on, ram_scratch })
+        let ahead = RunAhead::new(&nes);
+        let back_scratch = Vec::with_capacity(nes.lean_state_len());
+        Box::new(Game { nes, power_on, ram_scratch, ahead, back_scratch })
     }
 
     pub fn nes(&self) -> &Nes {

@@ -58,6 +58,7 @@ mod game;
 mod input;
 mod os;
 mod pacer;
+pub mod rewind;
 mod runtime;
 pub mod stats;
 mod telemetry;
@@ -67,8 +68,8 @@ pub use audio::{
     detached as detached_audio, AudioFeed, AudioOutput, AudioStats, RateControl, SimulatedDevice, MAX_RATE_ADJUST,
 };
 pub use command::{
-    Command, CommandError, CommandId, DebugRequest, DebugStopped, Done, Registers, Reply, Snapshot, CALL_STACK_DEPTH,
-    MAX_BREAKPOINTS,
+    Command, CommandError, CommandId, DebugRequest, DebugStopped, Done, Registers, Reply, Snapshot, StepBack,
+    CALL_STACK_DEPTH, MAX_BREAKPOINTS,
 };
 pub use config::{Config, Pin, RingSizes};
 pub use frame::{Frame, FrameReader};

@@ -51,6 +51,8 @@ pub struct Runtime {
     trace: Option<Consumer<TraceEntry>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<Option<Box<Game>>>>,
+    /// The rewind history's compressor, stopped after the emulation thread.
+    rewind_worker: Option<crate::rewind::RewindWorker>,
 }
 
 impl Runtime {
@@ -76,6 +78,7 @@ impl Runtime {
         let (status_in, status_out) = triple_buffer::triple_buffer(&Status::default());
         let audio_shared = Arc::new(AudioShared::new(latency));
         let stop = Arc::new(AtomicBool::new(false));
+        let (rewind, rewind_worker) = crate::rewind::spawn(config.rewind_frames as usize)?;
 
         let channels = Channels {
             commands: command_rx,
@@ -88,6 +91,7 @@ impl Runtime {
             garbage: garbage_tx,
             trace: trace_tx,
             audio: AudioInput::new(audio_tx, Arc::clone(&audio_shared), latency),
+            rewind,
         };
         let name = config.thread_name.clone();
         let sample_rate = config.sample_rate;
@@ -111,6 +115,7 @@ impl Runtime {
             audio_shared,
             stop,
             thread: Some(thread),
+            rewind_worker: Some(rewind_worker),
         })
     }
 
@@ -242,6 +247,7 @@ impl Runtime {
     fn stop_thread(&mut self) -> Option<Box<Game>> {
         self.stop.store(true, Ordering::Release);
         let game = self.thread.take()?.join().ok().flatten();
+        self.rewind_worker.take();
         self.collect_garbage();
         game
     }

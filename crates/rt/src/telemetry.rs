@@ -72,6 +72,12 @@ pub struct Status {
     /// (8 KiB each), `u32::MAX` where no ROM is: what the debugger needs to
     /// name banked code.
     pub prg_banks: [u32; 5],
+    /// Frames of run-ahead in force (0 while it is off by itself) and asked for.
+    pub run_ahead: u8,
+    pub run_ahead_setting: u8,
+    /// Times run-ahead went back and ran its frames again (the buttons changed).
+    pub run_ahead_reruns: u64,
+    pub rewind: crate::rewind::RewindFigures,
 }
 
 impl Status {

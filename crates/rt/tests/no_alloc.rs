@@ -128,3 +128,43 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     common::wait_until("the fault", || rt.status().panics == 1);
     assert!(rt.status().rt_heap_calls.unwrap() > 0, "a panic's allocations are counted");
 }
+
+/// Time control armed: run-ahead 2 with the buttons changing, rewind
+/// recording every frame, a 2 s rewind, frame advance (forwards and with
+/// the rewind key held) and a step back in the middle, for 10 s: still no
+/// heap call on the emulation thread (the rewind worker allocates on its own).
+#[test]
+fn ten_seconds_of_run_ahead_and_rewind_allocate_nothing() {
+    let rom = phosphor_conformance::load("ny2011/ny2011.nes").unwrap_or_else(common::tiny_rom);
+    let mut rt = Runtime::spawn(Config::default(), Some(Game::from_ines(&rom).unwrap())).unwrap();
+    let device = SimulatedDevice::start(rt.take_audio().unwrap(), Duration::from_millis(5));
+    done(&mut rt, Command::SetRunAhead(2));
+    let started = Instant::now();
+    let mut round = 0u32;
+    let mut rewound = false;
+    while started.elapsed() < Duration::from_secs(10) {
+        round += 1;
+        rt.input().unwrap().send(0, ((round / 20) % 4) as u8);
+        rt.drain_records(|_| {});
+        if !rewound && started.elapsed() > Duration::from_secs(4) {
+            rewound = true;
+            done(&mut rt, Command::Rewind(true));
+            std::thread::sleep(Duration::from_secs(2));
+            done(&mut rt, Command::Pause);
+            let _ = call(&mut rt, Command::StepFrame);
+            done(&mut rt, Command::Rewind(false));
+            done(&mut rt, Command::StepFrame);
+            std::thread::sleep(Duration::from_millis(20));
+            let _ = call(&mut rt, Command::Debug(DebugRequest::StepBack(phosphor_rt::StepBack::Instruction)));
+            done(&mut rt, Command::Resume);
+        }
+        std::thread::sleep(Duration::from_millis(7));
+    }
+    let status = *rt.status();
+    device.stop();
+    assert!(status.frames > 400, "it ran: {} frames", status.frames);
+    assert_eq!(status.run_ahead, 2, "run-ahead was on");
+    assert!(status.run_ahead_reruns > 10, "and ran again when the buttons changed: {}", status.run_ahead_reruns);
+    assert!(status.rewind.frames > 300 && status.rewind.starved < 60, "{:?}", status.rewind);
+    assert_eq!(status.rt_heap_calls, Some(0), "heap calls on the emulation thread");
+}

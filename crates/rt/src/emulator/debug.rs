@@ -7,7 +7,8 @@ use phosphor_nes::Nes;
 use rtrb::Producer;
 
 use super::Emulator;
-use crate::command::{CommandError, DebugRequest, Done, Registers};
+use crate::command::{CommandError, DebugRequest, Done, Registers, StepBack};
+use crate::rewind::NoOlder;
 use crate::telemetry::RunState;
 
 /// Moves the core's trace chunk into the trace ring; what does not fit is counted.
@@ -137,6 +138,7 @@ impl Emulator {
                 })
                 .and_then(|ok| if ok { Ok(Done::Debug) } else { Err(CommandError::TooManyFreezes) }),
             DebugRequest::CallTracking(on) => self.with_debugger(|d| d.set_call_tracking(on)).map(|()| Done::Debug),
+            DebugRequest::StepBack(how) => self.step_back(how),
             DebugRequest::CallStack => self.with_core(|game| {
                 let nes = &game.nes;
                 let mut frames = [phosphor_nes::debug::CallFrame { kind: phosphor_nes::debug::CallKind::Jsr, from: 0, to: 0, s: 0 }; CALL_STACK_DEPTH];
@@ -155,4 +157,81 @@ impl Emulator {
     fn with_debugger<R>(&mut self, f: impl FnOnce(&mut Debugger) -> R) -> Result<R, CommandError> {
         self.with_core(|game| game.nes.debug(f))?.ok_or(CommandError::NoGame)
     }
+
+    /// Goes back (paused): finds the newest rewind state from before the
+    /// target, restores it and replays instruction by instruction to the
+    /// target (the core is deterministic, so this is the past as it was).
+    /// The machine is put back as it was when no state is early enough.
+    fn step_back(&mut self, how: StepBack) -> Result<Done, CommandError> {
+        self.runnable()?;
+        if !self.ch.rewind.recording {
+            return Err(CommandError::RewindOff);
+        }
+        self.set_state(RunState::Paused);
+        self.ch.rewind.begin_history(0);
+        let game = self.game.as_mut().ok_or(CommandError::NoGame)?;
+        let nes = &mut game.nes;
+        let now = nes.cpu().cycles;
+        let timing = nes.timing();
+        let dots_to_cycles = |dots: u64| (dots * timing.ppu_divider()).div_ceil(timing.cpu_divider());
+        let target = match how {
+            StepBack::Instruction => None,
+            StepBack::Scanline => Some(now.saturating_sub(dots_to_cycles(341))),
+            StepBack::Frame => Some(now.saturating_sub(dots_to_cycles(341 * u64::from(timing.scanlines())))),
+        };
+        // The base must start before the target (before `now` for an instruction).
+        let before = target.unwrap_or(now);
+        nes.capture_lean(&mut game.back_scratch);
+        let rewind = &mut self.ch.rewind;
+        let found = loop {
+            if let Some(base) = rewind.base() {
+                let _ = nes.restore_lean(base);
+                if nes.cpu().cycles < before {
+                    break Ok(());
+                }
+            }
+            match rewind.step_older() {
+                Ok(_) => {}
+                Err(NoOlder::NotReady) => break Err(CommandError::HistoryNotReady),
+                Err(NoOlder::AtStart) => break Err(CommandError::HistoryStart),
+            }
+        };
+        if let Err(e) = found {
+            let _ = nes.restore_lean(&game.back_scratch);
+            return Err(e);
+        }
+        if let Err(payload) = guarded_replay(nes, rewind.base().unwrap_or(&[]), now, target) {
+            self.fault(payload);
+            return Err(CommandError::Faulted);
+        }
+        // The replay's sound belongs to the past: it is not played again.
+        let mut spill = [0f32; 512];
+        while nes.read_audio(&mut spill) > 0 {}
+        self.past_breakpoint = true;
+        self.publish_status();
+        Ok(Done::SteppedBack(self.registers()))
+    }
+}
+
+/// From the base state (restored), to the start of the instruction
+/// before `now`, or to the first instruction starting at or after `target`.
+fn guarded_replay(nes: &mut Nes, base: &[u8], now: u64, target: Option<u64>) -> Result<(), super::PanicPayload> {
+    super::guarded(|| match target {
+        Some(target) => {
+            while nes.cpu().cycles < target {
+                nes.step_instruction();
+            }
+        }
+        None => {
+            let mut previous = nes.cpu().cycles;
+            while nes.cpu().cycles < now {
+                previous = nes.cpu().cycles;
+                nes.step_instruction();
+            }
+            let _ = nes.restore_lean(base);
+            while nes.cpu().cycles < previous {
+                nes.step_instruction();
+            }
+        }
+    })
 }
