@@ -135,6 +135,21 @@ pub struct HeadlessArgs {
     #[arg(long, value_name = "MS", default_value_t = 32, requires = "realtime",
           value_parser = clap::value_parser!(u64).range(5..=500))]
     pub audio_latency_ms: u64,
+    /// Frames of run-ahead (0 to 4): in frame runs and --bench through the
+    /// core's run-ahead, in --realtime on the emulation thread.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=4),
+          conflicts_with_all = ["trace", "play", "record"])]
+    pub run_ahead: u8,
+    /// Record rewind history every frame (--bench prints what it costs and
+    /// how much a minute of it takes; --realtime keeps two minutes).
+    #[arg(long, conflicts_with_all = ["trace", "play", "record"])]
+    pub rewind: bool,
+    /// Measure the frames from pressing BUTTONS at console frame FRAME to
+    /// the first frame shown whose picture differs from a run without the
+    /// press (with --run-ahead's frames); prints `latency_frames=N`.
+    #[arg(long, value_name = "BUTTONS@FRAME", value_parser = parse_press,
+          conflicts_with_all = ["trace", "play", "record", "bench", "realtime"])]
+    pub latency: Option<Press>,
 }
 
 /// Console regions the CLI can force.

@@ -11,6 +11,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use phosphor_nes::runahead::RunAhead;
+
 /// Frames run before `--bench` starts its clock.
 const BENCH_WARMUP_FRAMES: u64 = 60;
 
@@ -77,6 +79,26 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         }
     };
     let sample_rate = movie.as_ref().map_or(args.sample_rate, |m| m.sample_rate);
+    if let Some(press) = &args.latency {
+        // Frames counted from 1 at power-on: console frame k is the (k+1)th run.
+        let window = 120;
+        match phosphor_nes::runahead::measure_latency(&nes, [press.buttons, 0], press.from + 1, usize::from(args.run_ahead), window) {
+            Some(frames) => {
+                println!("latency_frames={frames} run_ahead={}", args.run_ahead);
+                return ExitCode::SUCCESS;
+            }
+            None => {
+                println!("latency_frames=none run_ahead={}", args.run_ahead);
+                eprintln!("phosphor: the picture did not change within {window} frames of the press");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let mut ahead = RunAhead::new(&nes);
+    ahead.set(&mut nes, usize::from(args.run_ahead), phosphor_nes::runahead::Method::Speculative);
+    let mut history = args.rewind.then(|| (phosphor_rt::rewind::Store::new(usize::MAX), Vec::with_capacity(nes.lean_state_len())));
+    let mut capture_time = std::time::Duration::ZERO;
+    let mut compress_time = std::time::Duration::ZERO;
 
     let warmup = if args.bench { BENCH_WARMUP_FRAMES.min(frames / 2) } else { 0 };
     let mut timed_from = None;
@@ -98,11 +120,39 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         };
         nes.set_buttons(0, pads[0]);
         nes.set_buttons(1, pads[1]);
-        match trace.as_mut() {
-            Some(text) => run_traced_frame(&mut nes, text),
-            None => nes.run_frame(),
+        let n = match trace.as_mut() {
+            Some(text) => {
+                run_traced_frame(&mut nes, text);
+                nes.read_audio(&mut chunk)
+            }
+            None if args.run_ahead > 0 => {
+                ahead.tick(&mut nes, pads);
+                let heard = ahead.audio();
+                chunk[..heard.len()].copy_from_slice(heard);
+                heard.len()
+            }
+            None => {
+                nes.run_frame();
+                nes.read_audio(&mut chunk)
+            }
+        };
+        if let Some((store, buffer)) = history.as_mut() {
+            // What the emulation thread does (copy), then what the worker does.
+            let started = Instant::now();
+            match ahead.real_state() {
+                Some(state) => {
+                    buffer.clear();
+                    buffer.extend_from_slice(state);
+                }
+                None => nes.capture_lean(buffer),
+            }
+            let copied = Instant::now();
+            store.push(index, buffer);
+            if index >= warmup {
+                capture_time += copied - started;
+                compress_time += copied.elapsed();
+            }
         }
-        let n = nes.read_audio(&mut chunk);
         if args.wav.is_some() {
             recording.extend_from_slice(&chunk[..n]);
         }
@@ -134,6 +184,22 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         println!("fps={fps:.1}");
         let (capture_us, restore_us) = snapshot_times(&mut nes);
         println!("state_bytes={} capture_us={capture_us:.1} restore_us={restore_us:.1}", nes.state_len());
+        if args.run_ahead > 0 {
+            let stats = ahead.stats();
+            println!("run_ahead={} run_ahead_frames_run={} run_ahead_reruns={}", args.run_ahead, stats.frames_run, stats.reruns);
+        }
+        if let Some((store, _)) = &history {
+            let per_frame = |d: std::time::Duration| d.as_secs_f64() * 1e6 / timed.max(1) as f64;
+            let per_minute = store.bytes() as f64 / store.len().max(1) as f64 * f64::from(phosphor_rt::rewind::FRAMES_PER_MINUTE);
+            println!(
+                "rewind_lean_bytes={} rewind_capture_us={:.1} rewind_compress_us={:.1} rewind_bytes_per_min={:.0} rewind_keyframes={}",
+                nes.lean_state_len(),
+                per_frame(capture_time),
+                per_frame(compress_time),
+                per_minute,
+                store.keyframes()
+            );
+        }
     }
     let mut outputs: Vec<(&Path, anyhow::Result<Vec<u8>>)> = Vec::new();
     if let Some(path) = &args.screenshot {

@@ -27,6 +27,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         realtime_priority: (args.rt_priority > 0).then_some(args.rt_priority),
         sample_rate: args.sample_rate,
         audio_latency: Duration::from_millis(args.audio_latency_ms),
+        rewind_frames: if args.rewind { Config::default().rewind_frames } else { 0 },
         ..Config::default()
     };
     let mut runtime = match Runtime::spawn(config, Some(Game::new(cart, args.ram_init))) {
@@ -36,6 +37,12 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if args.run_ahead > 0
+        && let Some(reply) = runtime.call(phosphor_rt::Command::SetRunAhead(args.run_ahead), Duration::from_secs(2))
+        && let Err(e) = reply.result
+    {
+        eprintln!("phosphor: run-ahead: {e}");
+    }
     let device = runtime.take_audio().map(|audio| SimulatedDevice::start(audio, DEVICE_PERIOD));
     let mut frames = runtime.take_frames().expect("a new runtime has its frame reader");
 
@@ -111,6 +118,17 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         " rt_allocations={allocations} priority={} pinned_core={pinned} memory_locked={} lost_records={}",
         status.priority, status.memory_locked, status.lost.records
     );
+    line += &format!(" run_ahead={} run_ahead_reruns={}", status.run_ahead, status.run_ahead_reruns);
+    if args.rewind {
+        let r = &status.rewind;
+        line += &format!(
+            " rewind_frames={} rewind_bytes={} rewind_capture_us={:.1} rewind_lost={}",
+            r.frames,
+            r.bytes,
+            r.capture_ns as f64 / 1000.0,
+            r.lost
+        );
+    }
     println!("{line}");
     ExitCode::SUCCESS
 }

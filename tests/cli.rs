@@ -435,3 +435,25 @@ fn a_trace_filter_keeps_only_what_it_names_and_a_bad_one_is_refused() {
     assert_eq!(out.status.code(), Some(2), "bad input");
     assert!(stderr(&out).contains("--trace-filter 'pc === 3': at column"), "{}", stderr(&out));
 }
+
+/// `--latency` measures the demo's press-to-picture delay by running with
+/// and without the press: two frames (it reads the pad during a frame and
+/// draws the answer in the next), one with a frame of run-ahead. `--bench
+/// --run-ahead 2 --rewind` prints what both cost.
+#[test]
+fn latency_is_measured_and_run_ahead_and_rewind_are_benchmarked() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo/demo.nes");
+    for (ahead, expected) in [("0", "latency_frames=2"), ("1", "latency_frames=1")] {
+        let out = phosphor(&["headless", demo, "--latency", "a@200", "--run-ahead", ahead]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains(expected), "run-ahead {ahead}: {text}");
+    }
+    let out = phosphor(&["headless", demo, "--latency", "b@200"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stdout).contains("latency_frames=none"), "B does nothing in the demo");
+    let out = phosphor(&["headless", demo, "--frames", "300", "--bench", "--run-ahead", "2", "--rewind"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for key in ["fps=", "run_ahead=2", "run_ahead_reruns=", "rewind_capture_us=", "rewind_bytes_per_min="] {
+        assert!(text.contains(key), "{key} in {text}");
+    }
+}
