@@ -168,6 +168,11 @@ impl Nes {
         self.bus.pads[port].buttons = buttons;
     }
 
+    /// The buttons held on controller `port` (0 or 1) as last set.
+    pub fn buttons(&self, port: usize) -> u8 {
+        self.bus.pads[port].buttons
+    }
+
     /// Reads the CPU address space without side effects.
     pub fn peek(&self, addr: u16) -> u8 {
         self.bus.peek(addr)

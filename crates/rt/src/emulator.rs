@@ -255,7 +255,13 @@ impl Emulator {
         let play = self.status.state == RunState::Running;
         match guarded(|| {
             if let Some(previous) = step.previous {
+                // The frame is run with the buttons it had: those the
+                // state at its end keeps.
+                let _ = nes.restore_lean(step.state);
+                let buttons = [nes.buttons(0), nes.buttons(1)];
                 let _ = nes.restore_lean(previous);
+                nes.set_buttons(0, buttons[0]);
+                nes.set_buttons(1, buttons[1]);
                 nes.run_frame();
                 // The frame's sound, backwards, before the restore drops it.
                 let ratio = audio.push_from(nes, play, 1.0, true);

@@ -634,13 +634,24 @@ crate::state::persist_fields_as!(Ppu, persist_registers {
     resolved_palette,
 });
 
-/// Everything, then the picture unless the stream is a lean one (the
-/// next frame run draws every pixel of it again).
+/// Rows at the top of the picture a lean capture keeps: a frame ends on
+/// the CPU's clock, so the PPU has drawn the first pixels of the next
+/// frame by the time `run_frame` returns (up to an instruction's worth, or
+/// an OAM DMA's: under five lines). Those are not drawn again by the next
+/// frame run; kept, they make a lean restore plus a frame exactly the
+/// frame the machine drew.
+const LEAN_ROWS: usize = 8;
+
+/// Everything, then the picture: all of it, or in a lean stream only the
+/// rows a frame boundary can catch half drawn (the next frame run draws
+/// every other pixel again).
 impl crate::state::Persist for Ppu {
     fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
         self.persist_registers(s);
         if s.with_picture() {
             s.u16s(&mut self.frame_buffer[..]);
+        } else {
+            s.u16s(&mut self.frame_buffer[..LEAN_ROWS * WIDTH]);
         }
     }
 }

@@ -183,12 +183,16 @@ impl Emulator {
         let before = target.unwrap_or(now);
         nes.capture_lean(&mut game.back_scratch);
         let rewind = &mut self.ch.rewind;
+        // A state keeps the buttons its own frame ran with; the replay from
+        // it runs the next frame, with the buttons the state after it keeps.
+        let mut buttons = [nes.buttons(0), nes.buttons(1)];
         let found = loop {
             if let Some(base) = rewind.base() {
                 let _ = nes.restore_lean(base);
                 if nes.cpu().cycles < before {
                     break Ok(());
                 }
+                buttons = [nes.buttons(0), nes.buttons(1)];
             }
             match rewind.step_older() {
                 Ok(_) => {}
@@ -200,7 +204,7 @@ impl Emulator {
             let _ = nes.restore_lean(&game.back_scratch);
             return Err(e);
         }
-        if let Err(payload) = guarded_replay(nes, rewind.base().unwrap_or(&[]), now, target) {
+        if let Err(payload) = guarded_replay(nes, rewind.base().unwrap_or(&[]), buttons, now, target) {
             self.fault(payload);
             return Err(CommandError::Faulted);
         }
@@ -215,7 +219,12 @@ impl Emulator {
 
 /// From the base state (restored), to the start of the instruction
 /// before `now`, or to the first instruction starting at or after `target`.
-fn guarded_replay(nes: &mut Nes, base: &[u8], now: u64, target: Option<u64>) -> Result<(), super::PanicPayload> {
+fn guarded_replay(nes: &mut Nes, base: &[u8], buttons: [u8; 2], now: u64, target: Option<u64>) -> Result<(), super::PanicPayload> {
+    let set_buttons = |nes: &mut Nes| {
+        nes.set_buttons(0, buttons[0]);
+        nes.set_buttons(1, buttons[1]);
+    };
+    set_buttons(nes);
     super::guarded(|| match target {
         Some(target) => {
             while nes.cpu().cycles < target {
@@ -229,6 +238,7 @@ fn guarded_replay(nes: &mut Nes, base: &[u8], now: u64, target: Option<u64>) -> 
                 nes.step_instruction();
             }
             let _ = nes.restore_lean(base);
+            set_buttons(nes);
             while nes.cpu().cycles < previous {
                 nes.step_instruction();
             }
