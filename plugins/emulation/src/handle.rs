@@ -180,7 +180,16 @@ impl Emulator {
         Ok(self.paused)
     }
 
-    /// Whether the player paused it (through [`Emulator::toggle_pause`]).
+    /// Runs one frame and stays paused (frame advance): the next
+    /// [`Emulator::toggle_pause`] resumes.
+    pub fn frame_advance(&mut self) -> Result<(), SendError> {
+        self.send(Command::StepFrame)?;
+        self.paused = true;
+        Ok(())
+    }
+
+    /// Whether the player paused it (through [`Emulator::toggle_pause`] or
+    /// [`Emulator::frame_advance`]).
     pub fn paused(&self) -> bool {
         self.paused
     }

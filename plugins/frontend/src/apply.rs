@@ -35,7 +35,7 @@ pub(crate) fn build(app: &mut App) {
     app.init_resource::<SettingsFile>()
         .add_message::<EmuNotice>()
         .add_systems(PreStartup, read_at_start)
-        .add_systems(Update, (apply, save_later).chain())
+        .add_systems(Update, (apply, apply_time_control, save_later).chain())
         .add_systems(Last, save_on_exit);
 }
 
@@ -116,6 +116,9 @@ fn apply(
         volume.muted = settings.audio.muted;
     }
     hotkeys.fast_forward = settings.emulation.fast_forward;
+    hotkeys.rewind_key = settings.input.hotkey(0);
+    hotkeys.frame_advance_key = settings.input.hotkey(1);
+    hotkeys.pause_key = settings.input.hotkey(2);
     if let Some(map) = input_map.as_mut() {
         **map = settings.input.to_map();
     }
@@ -126,6 +129,34 @@ fn apply(
             RamPattern::Ones => RamInit::Ones,
             RamPattern::Zeros | RamPattern::Random => RamInit::Zeros,
         };
+    }
+}
+
+/// Rewind's length and the game's run-ahead go to the emulation thread
+/// when they change and when a game starts; the time-control keys act
+/// only while a game is played (not in the menus).
+fn apply_time_control(
+    settings: Option<Res<'_, Settings>>,
+    mut emulator: ResMut<'_, phosphor_emulation::Emulator>,
+    mut hotkeys: ResMut<'_, HotkeyOptions>,
+    screen: Option<Res<'_, crate::Screen>>,
+    mut sent: Local<'_, Option<(u64, u32, u8)>>,
+) {
+    let playing = screen.is_none_or(|s| *s == crate::Screen::Playing);
+    if hotkeys.time_control != playing {
+        hotkeys.time_control = playing;
+    }
+    let (Some(settings), Some(game)) = (settings, emulator.game()) else { return };
+    let frames = settings.emulation.rewind_minutes * phosphor_rt::rewind::FRAMES_PER_MINUTE;
+    let want = (game.serial, frames, settings.emulation.run_ahead_for(Some(game.rom_hash)));
+    if *sent == Some(want) {
+        return;
+    }
+    let sent_ok = emulator.send(phosphor_rt::Command::SetRewind { frames }).is_ok()
+        && emulator.send(phosphor_rt::Command::SetRunAhead(want.2)).is_ok();
+    if sent_ok {
+        info!("rewind {} min, run-ahead {} frames", settings.emulation.rewind_minutes, want.2);
+        *sent = Some(want);
     }
 }
 

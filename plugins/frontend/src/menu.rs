@@ -16,7 +16,9 @@ use phosphor_storage::{slot_title, SlotRequest, Storage};
 
 use crate::home::{ago, Thumbnails};
 use crate::nav::{step, Nav};
-use crate::settings::{RamPattern, RegionChoice, Settings, Shader, BINDINGS, PAD_BINDINGS};
+use crate::settings::{
+    RamPattern, RegionChoice, Settings, Shader, BINDINGS, HOTKEY_BINDINGS, MAX_REWIND_MINUTES, MAX_RUN_AHEAD, PAD_BINDINGS,
+};
 use crate::{theme, Page, Screen};
 
 /// The main page's items, in order.
@@ -209,6 +211,12 @@ fn navigate(
                     }
                     continue;
                 }
+                if let Row::Hotkey(i) = row {
+                    if accepted {
+                        menu.capturing = Some((HOTKEY_PLAYER, i));
+                    }
+                    continue;
+                }
                 if let Row::PadBind(i) = row {
                     if accepted && let Some(pad) = shown_pad.0.clone() {
                         menu.capturing_pad = Some((pad, i));
@@ -216,7 +224,7 @@ fn navigate(
                     continue;
                 }
                 let mut changed = (**settings).clone();
-                adjust(&mut changed, row, direction);
+                adjust_for(&mut changed, row, direction, emulator.game().map(|g| g.rom_hash));
                 if changed != **settings {
                     **settings = changed;
                 }
@@ -275,6 +283,12 @@ pub enum Row {
     Region,
     AudioLatency,
     TurboRate,
+    /// Minutes of rewind history, with the memory it takes now.
+    Rewind,
+    /// Frames of run-ahead for the game being played (or the default).
+    RunAhead,
+    /// A time-control key ([`HOTKEY_BINDINGS`] index): Enter, then the key.
+    Hotkey(u8),
     /// A player's (0 or 1) binding ([`BINDINGS`] index): Enter, then the key.
     Bind(u8, u8),
     /// The connected pad's profile, binding [`PAD_BINDINGS`] index: Enter,
@@ -306,7 +320,10 @@ pub fn rows_for(pad: Option<&str>) -> Vec<Row> {
         Row::Region,
         Row::AudioLatency,
         Row::TurboRate,
+        Row::Rewind,
+        Row::RunAhead,
     ];
+    rows.extend((0..HOTKEY_BINDINGS.len() as u8).map(Row::Hotkey));
     for player in 0..2 {
         rows.extend((0..BINDINGS.len() as u8).map(|i| Row::Bind(player, i)));
     }
@@ -335,8 +352,16 @@ fn track_pad(
     }
 }
 
+/// `Menu::capturing`'s "player" for a hotkey row.
+const HOTKEY_PLAYER: u8 = 2;
+
 /// Changes one setting a step (`direction` is -1 or +1; on/off rows flip).
 pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
+    adjust_for(settings, row, direction, None);
+}
+
+/// [`adjust`], with the game being played (per-game rows change its own value).
+pub fn adjust_for(settings: &mut Settings, row: Row, direction: i32, game: Option<u64>) {
     let d = direction as f32;
     let v = &mut settings.video;
     let nudge = |value: &mut f32, by: f32, low: f32, high: f32| {
@@ -368,8 +393,16 @@ pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
             let rate = settings.input.turbo_rate as i32 + 5 * direction;
             settings.input.turbo_rate = rate.clamp(5, 30) as u32;
         }
+        Row::Rewind => {
+            let minutes = settings.emulation.rewind_minutes as i32 + direction;
+            settings.emulation.rewind_minutes = minutes.clamp(0, MAX_REWIND_MINUTES as i32) as u32;
+        }
+        Row::RunAhead => {
+            let frames = i32::from(settings.emulation.run_ahead_for(game)) + direction;
+            settings.emulation.set_run_ahead(game, frames.clamp(0, i32::from(MAX_RUN_AHEAD)) as u8);
+        }
         // Bound by pressing a key (see `capture`).
-        Row::Bind(..) | Row::PadBind(_) => {}
+        Row::Bind(..) | Row::PadBind(_) | Row::Hotkey(_) => {}
         Row::PowerOnRam => {
             let order = [RamPattern::Zeros, RamPattern::Ones, RamPattern::Random];
             let at = order.iter().position(|p| *p == settings.emulation.power_on_ram).unwrap_or(0) as i32;
@@ -381,6 +414,11 @@ pub fn adjust(settings: &mut Settings, row: Row, direction: i32) {
 
 /// A row's label and value as shown.
 pub fn describe(settings: &Settings, row: Row) -> (&'static str, String) {
+    describe_for(settings, row, None)
+}
+
+/// [`describe`], with the game being played.
+pub fn describe_for(settings: &Settings, row: Row, game: Option<u64>) -> (&'static str, String) {
     let v = &settings.video;
     let on = |b: bool| if b { "On" } else { "Off" }.to_string();
     let percent = |x: f32| format!("{:.0}%", x * 100.0);
@@ -422,6 +460,26 @@ pub fn describe(settings: &Settings, row: Row) -> (&'static str, String) {
             let label = if player == 0 { BIND_LABELS_1[usize::from(i)] } else { BIND_LABELS_2[usize::from(i)] };
             (label, key.map_or("none".into(), phosphor_input::names::key_label))
         }
+        Row::Rewind => (
+            "Rewind (hold Backspace)",
+            match settings.emulation.rewind_minutes {
+                0 => "Off".into(),
+                1 => "1 minute".into(),
+                n => format!("{n} minutes"),
+            },
+        ),
+        Row::RunAhead => (
+            if game.is_some() { "Run-ahead (this game)" } else { "Run-ahead (games)" },
+            match settings.emulation.run_ahead_for(game) {
+                0 => "Off".into(),
+                1 => "1 frame".into(),
+                n => format!("{n} frames"),
+            },
+        ),
+        Row::Hotkey(i) => (
+            HOTKEY_LABELS[usize::from(i)],
+            phosphor_input::names::key_label(settings.input.hotkey(usize::from(i))),
+        ),
         Row::PadBind(_) => ("Pad", String::new()),
         Row::Back => ("Back", String::new()),
     }
@@ -433,6 +491,8 @@ pub fn describe_pad(settings: &Settings, pad: &str, i: u8) -> (String, String) {
     let button = settings.input.pad_button(pad, usize::from(i));
     (format!("{pad}: {binding}"), button.map_or("none".into(), phosphor_input::names::pad_button_label))
 }
+
+const HOTKEY_LABELS: [&str; 3] = ["Key: rewind (hold)", "Key: frame advance", "Key: pause / resume"];
 
 const BIND_LABELS_1: [&str; 10] = [
     "Player 1: Up", "Player 1: Down", "Player 1: Left", "Player 1: Right", "Player 1: A", "Player 1: B",
@@ -496,9 +556,25 @@ fn capture(
             notices.write(EmuNotice::Info(format!("{label} is one of Phosphor's own keys; press another")));
             continue;
         }
-        if let Some(settings) = settings.as_mut() {
-            settings.input.bind(usize::from(player), usize::from(i), key.key_code);
+        let Some(settings) = settings.as_mut() else {
+            menu.capturing = None;
+            return;
+        };
+        if player == HOTKEY_PLAYER {
+            match settings.input.bind_hotkey(usize::from(i), key.key_code) {
+                Ok(()) => menu.capturing = None,
+                Err(why) => {
+                    notices.write(EmuNotice::Info(why));
+                }
+            }
+            return;
         }
+        if settings.input.is_hotkey(key.key_code) {
+            let label = phosphor_input::names::key_label(key.key_code);
+            notices.write(EmuNotice::Info(format!("{label} is a time-control key; press another")));
+            continue;
+        }
+        settings.input.bind(usize::from(player), usize::from(i), key.key_code);
         menu.capturing = None;
         return;
     }
@@ -514,6 +590,7 @@ pub(crate) fn draw(
     mut thumbnails: ResMut<'_, Thumbnails>,
     mut navs: MessageWriter<'_, Nav>,
     shown_pad: Res<'_, SettingsPad>,
+    telemetry: Res<'_, phosphor_emulation::Telemetry>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let pages = [Page::Main, Page::Save, Page::Load, Page::Settings];
@@ -572,10 +649,20 @@ pub(crate) fn draw(
                         let (label, mut value) = match (*row, shown_pad.0.as_deref()) {
                             (Row::PadBind(which), Some(pad)) => describe_pad(settings, pad, which),
                             _ => {
-                                let (label, value) = describe(settings, *row);
+                                let (label, value) = describe_for(settings, *row, emulator.game().map(|g| g.rom_hash));
                                 (label.to_string(), value)
                             }
                         };
+                        if *row == Row::Rewind && settings.emulation.rewind_minutes > 0 {
+                            let r = &telemetry.status.rewind;
+                            let held = r.frames as f64 / f64::from(phosphor_rt::rewind::FRAMES_PER_MINUTE);
+                            value = format!("{value} · {:.1} MB for {held:.1} min", r.bytes as f64 / 1e6);
+                        }
+                        if let Row::Hotkey(which) = *row
+                            && menu.capturing == Some((HOTKEY_PLAYER, which))
+                        {
+                            value = "press a key (Esc: cancel)".into();
+                        }
                         if let Row::PadBind(which) = *row
                             && menu.capturing_pad.as_ref().is_some_and(|(_, w)| *w == which)
                         {
@@ -592,7 +679,7 @@ pub(crate) fn draw(
                                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                                     let shown = match row {
                                         Row::Back => value,
-                                        Row::Bind(..) | Row::PadBind(_) => format!("[ {value} ]"),
+                                        Row::Bind(..) | Row::PadBind(_) | Row::Hotkey(_) => format!("[ {value} ]"),
                                         _ => format!("◀  {value}  ▶"),
                                     };
                                     ui.label(egui::RichText::new(shown).size(18.0).color(theme::ACCENT));

@@ -136,6 +136,20 @@ pub struct Emulation {
     pub power_on_ram: RamPattern,
     /// The console to run as (for the next game started).
     pub region: RegionChoice,
+    /// Minutes of rewind history kept (0 to 10; 0 is off).
+    pub rewind_minutes: u32,
+    /// Frames of run-ahead for games with no setting of their own (0 to 4).
+    pub run_ahead: u8,
+    /// Per game, by ROM hash (16 hex digits).
+    pub games: std::collections::BTreeMap<String, GameSettings>,
+}
+
+/// What one game keeps of its own.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(default)]
+pub struct GameSettings {
+    /// Frames of run-ahead for this game (its own input lag differs).
+    pub run_ahead: Option<u8>,
 }
 
 impl Default for Emulation {
@@ -144,8 +158,38 @@ impl Default for Emulation {
             fast_forward: phosphor_input::FAST_FORWARD_SPEED,
             power_on_ram: RamPattern::Zeros,
             region: RegionChoice::Auto,
+            rewind_minutes: 2,
+            run_ahead: 1,
+            games: Default::default(),
         }
     }
+}
+
+/// The run-ahead most a player can ask for.
+pub const MAX_RUN_AHEAD: u8 = phosphor_nes::runahead::MAX_FRAMES as u8;
+/// The longest rewind history in the settings.
+pub const MAX_REWIND_MINUTES: u32 = 10;
+
+impl Emulation {
+    /// Frames of run-ahead for the game with ROM hash `rom_hash`.
+    pub fn run_ahead_for(&self, rom_hash: Option<u64>) -> u8 {
+        let own = rom_hash.and_then(|h| self.games.get(&game_key(h))).and_then(|g| g.run_ahead);
+        own.unwrap_or(self.run_ahead).min(MAX_RUN_AHEAD)
+    }
+
+    /// Sets run-ahead for that game (or the default when no game is given).
+    pub fn set_run_ahead(&mut self, rom_hash: Option<u64>, frames: u8) {
+        let frames = frames.min(MAX_RUN_AHEAD);
+        match rom_hash {
+            Some(h) => self.games.entry(game_key(h)).or_default().run_ahead = Some(frames),
+            None => self.run_ahead = frames,
+        }
+    }
+}
+
+/// How the settings file names a game.
+pub fn game_key(rom_hash: u64) -> String {
+    format!("{rom_hash:016x}")
 }
 
 /// What each player's keys do. A key is named as in the file ("KeyX",
@@ -162,11 +206,45 @@ pub struct Input {
     /// (each kind of pad keeps its own layout). Buttons named as Bevy's
     /// `GamepadButton` ("South", "East", ...).
     pub pads: std::collections::BTreeMap<String, PadKeys>,
+    /// The time-control keys, named as the player keys are.
+    pub hotkeys: HotkeyKeys,
 }
 
 impl Default for Input {
     fn default() -> Self {
-        Input { player1: Keys::default(), player2: Keys::default(), turbo_rate: 15, pads: Default::default() }
+        Input {
+            player1: Keys::default(),
+            player2: Keys::default(),
+            turbo_rate: 15,
+            pads: Default::default(),
+            hotkeys: HotkeyKeys::default(),
+        }
+    }
+}
+
+/// The remappable hotkeys, in [`HOTKEY_BINDINGS`] order; left out: the default.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+#[serde(default)]
+pub struct HotkeyKeys {
+    pub rewind: Option<String>,
+    pub frame_advance: Option<String>,
+    pub pause: Option<String>,
+}
+
+/// The remappable hotkeys: label and default key.
+pub const HOTKEY_BINDINGS: [(&str, KeyCode); 3] = [
+    ("Rewind (hold)", phosphor_input::REWIND_KEY),
+    ("Frame advance", phosphor_input::FRAME_ADVANCE_KEY),
+    ("Pause / resume", phosphor_input::PAUSE_KEY),
+];
+
+impl HotkeyKeys {
+    fn slot(&mut self, i: usize) -> &mut Option<String> {
+        [&mut self.rewind, &mut self.frame_advance, &mut self.pause][i]
+    }
+
+    fn get(&self, i: usize) -> Option<&str> {
+        [&self.rewind, &self.frame_advance, &self.pause][i].as_deref()
     }
 }
 
@@ -180,23 +258,37 @@ pub struct PadKeys {
     pub start: Option<String>,
     pub turbo_a: Option<String>,
     pub turbo_b: Option<String>,
+    /// Held to rewind.
+    pub rewind: Option<String>,
 }
 
-/// The pad's bindable buttons (the d-pad and stick always steer).
-pub const PAD_BINDINGS: [(&str, u8, bool); 6] = {
+/// The pad's bindable buttons (the d-pad and stick always steer); bit 0
+/// is no NES button: the rewind button.
+pub const PAD_BINDINGS: [(&str, u8, bool); 7] = {
     use phosphor_nes::button::*;
-    [("A", A, false), ("B", B, false), ("Select", SELECT, false), ("Start", START, false), ("Turbo A", A, true), ("Turbo B", B, true)]
+    [
+        ("A", A, false),
+        ("B", B, false),
+        ("Select", SELECT, false),
+        ("Start", START, false),
+        ("Turbo A", A, true),
+        ("Turbo B", B, true),
+        ("Rewind (hold)", 0, false),
+    ]
 };
+
+/// [`PAD_BINDINGS`]' index of the rewind button.
+const PAD_REWIND: usize = 6;
 
 impl PadKeys {
     fn slot(&mut self, i: usize) -> &mut Option<String> {
         let k = self;
-        [&mut k.a, &mut k.b, &mut k.select, &mut k.start, &mut k.turbo_a, &mut k.turbo_b][i]
+        [&mut k.a, &mut k.b, &mut k.select, &mut k.start, &mut k.turbo_a, &mut k.turbo_b, &mut k.rewind][i]
     }
 
     fn get(&self, i: usize) -> Option<&str> {
         let k = self;
-        [&k.a, &k.b, &k.select, &k.start, &k.turbo_a, &k.turbo_b][i].as_deref()
+        [&k.a, &k.b, &k.select, &k.start, &k.turbo_a, &k.turbo_b, &k.rewind][i].as_deref()
     }
 }
 
@@ -279,6 +371,37 @@ impl Input {
         self.player_mut(player).set(i, name);
     }
 
+    /// The key of hotkey `i` ([`HOTKEY_BINDINGS`]): the file's, or the default.
+    pub fn hotkey(&self, i: usize) -> KeyCode {
+        self.hotkeys.get(i).and_then(phosphor_input::names::key_from_name).unwrap_or(HOTKEY_BINDINGS[i].1)
+    }
+
+    /// Whether `key` is one of the hotkeys now (a player binding may not take it).
+    pub fn is_hotkey(&self, key: KeyCode) -> bool {
+        (0..HOTKEY_BINDINGS.len()).any(|i| self.hotkey(i) == key)
+    }
+
+    /// Binds hotkey `i` to `key`; refused, in words, when a player's
+    /// binding or another hotkey has it.
+    pub fn bind_hotkey(&mut self, i: usize, key: KeyCode) -> Result<(), String> {
+        let label = phosphor_input::names::key_label(key);
+        let Some(name) = phosphor_input::names::key_name(key) else {
+            return Err(format!("{label} is one of Phosphor's own keys; press another"));
+        };
+        for player in 0..2 {
+            for b in 0..BINDINGS.len() {
+                if self.key(player, b) == Some(key) {
+                    return Err(format!("{label} is player {}'s {}; press another", player + 1, BINDINGS[b].0));
+                }
+            }
+        }
+        if let Some(other) = (0..HOTKEY_BINDINGS.len()).find(|&o| o != i && self.hotkey(o) == key) {
+            return Err(format!("{label} is {}; press another", HOTKEY_BINDINGS[other].0));
+        }
+        *self.hotkeys.slot(i) = Some(name);
+        Ok(())
+    }
+
     /// The button bound on pads named `pad` to binding `i`.
     pub fn pad_button(&self, pad: &str, i: usize) -> Option<GamepadButton> {
         let named = self.pads.get(pad).and_then(|p| p.get(i)).and_then(phosphor_input::names::pad_button_from_name);
@@ -320,6 +443,9 @@ impl Input {
             .map(|pad| {
                 let (mut buttons, mut turbo) = (steering.clone(), Vec::new());
                 for (i, (_, bit, is_turbo)) in PAD_BINDINGS.iter().enumerate() {
+                    if i == PAD_REWIND {
+                        continue;
+                    }
                     if let Some(button) = self.pad_button(pad, i) {
                         if *is_turbo { &mut turbo } else { &mut buttons }.push((button, *bit));
                     }
@@ -327,8 +453,16 @@ impl Input {
                 (pad.clone(), buttons, turbo)
             })
             .collect();
+        let rewind_pad_profiles = self.pads.keys().map(|pad| (pad.clone(), self.pad_button(pad, PAD_REWIND))).collect();
         let rate = self.turbo_rate.clamp(5, 30);
-        phosphor_input::InputMap { keys, turbo_keys, pad_profiles, turbo_frames: u64::from((30 / rate).max(1)), ..defaults }
+        phosphor_input::InputMap {
+            keys,
+            turbo_keys,
+            pad_profiles,
+            rewind_pad_profiles,
+            turbo_frames: u64::from((30 / rate).max(1)),
+            ..defaults
+        }
     }
 }
 
@@ -338,6 +472,9 @@ fn is_dpad(button: GamepadButton) -> bool {
 
 fn default_pad_button(i: usize) -> Option<GamepadButton> {
     let map = phosphor_input::InputMap::default();
+    if i == PAD_REWIND {
+        return map.rewind_pad_button;
+    }
     let (_, bit, turbo) = PAD_BINDINGS[i];
     let list = if turbo { &map.turbo_pad_buttons } else { &map.pad_buttons };
     list.iter().find(|(b, mapped)| *mapped == bit && !is_dpad(*b)).map(|(b, _)| *b)
@@ -368,6 +505,11 @@ impl Settings {
         self.emulation.fast_forward = clamp(self.emulation.fast_forward, 2.0, 8.0);
         self.input.turbo_rate = self.input.turbo_rate.clamp(5, 30);
         self.audio.latency_ms = self.audio.latency_ms.clamp(16, 96);
+        self.emulation.rewind_minutes = self.emulation.rewind_minutes.min(MAX_REWIND_MINUTES);
+        self.emulation.run_ahead = self.emulation.run_ahead.min(MAX_RUN_AHEAD);
+        for game in self.emulation.games.values_mut() {
+            game.run_ahead = game.run_ahead.map(|n| n.min(MAX_RUN_AHEAD));
+        }
         self
     }
 

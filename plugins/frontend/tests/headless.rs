@@ -150,8 +150,9 @@ fn a_damaged_settings_file_is_kept_aside_and_changes_apply_live_and_persist() {
     assert_eq!(app.world().resource::<phosphor_emulation::PowerOn>().region, Some(phosphor_nes::Region::Pal));
     let volume = region;
 
-    // Rebinding: Enter on "Player 1: A", then K. The game's map follows,
-    // and the key K had nowhere else is simply taken.
+    // Rebinding: Enter on "Player 1: A", then J. The game's map follows,
+    // and the key J had nowhere else is simply taken; K is frame advance's
+    // (a time-control key) and is refused in words.
     let row = rows().iter().position(|r| *r == Row::Bind(0, 4)).unwrap();
     nav(&mut app, &vec![Nav::Down; row - volume]);
     nav(&mut app, &[Nav::Accept]);
@@ -159,12 +160,34 @@ fn a_damaged_settings_file_is_kept_aside_and_changes_apply_live_and_persist() {
     key(&mut app, KeyCode::F5);
     assert!(said(&app, "F5 is one of Phosphor's own keys").is_some(), "reserved keys are refused in words");
     key(&mut app, KeyCode::KeyK);
+    assert!(said(&app, "K is a time-control key").is_some(), "the time-control keys too");
+    key(&mut app, KeyCode::KeyJ);
     app.update();
     assert_eq!(app.world().resource::<phosphor_frontend::menu::Menu>().capturing, None);
     let map = app.world().resource::<phosphor_input::InputMap>();
-    assert!(map.keys.contains(&(KeyCode::KeyK, phosphor_input::Player::One, phosphor_nes::button::A)), "{:?}", map.keys);
+    assert!(map.keys.contains(&(KeyCode::KeyJ, phosphor_input::Player::One, phosphor_nes::button::A)), "{:?}", map.keys);
     assert!(!map.keys.iter().any(|(k, _, _)| *k == KeyCode::KeyX));
-    run_until(&mut app, "the binding in the file", |_| std::fs::read_to_string(&path).is_ok_and(|t| t.contains("KeyK")));
+    run_until(&mut app, "the binding in the file", |_| std::fs::read_to_string(&path).is_ok_and(|t| t.contains("KeyJ")));
+
+    // The rewind key moves to R... which is taken by player 2's turbo B,
+    // so it is refused; to Home it goes.
+    let hotkey = rows().iter().position(|r| *r == Row::Hotkey(0)).unwrap();
+    nav(&mut app, &vec![Nav::Up; row - hotkey]);
+    nav(&mut app, &[Nav::Accept]);
+    key(&mut app, KeyCode::KeyR);
+    assert!(said(&app, "R is player 2's Turbo B").is_some(), "a player's key is refused in words");
+    key(&mut app, KeyCode::Home);
+    app.update();
+    assert_eq!(app.world().resource::<phosphor_input::HotkeyOptions>().rewind_key, KeyCode::Home);
+    // Rewind a minute longer, run-ahead a frame less (no game: the default).
+    let rewind = rows().iter().position(|r| *r == Row::Rewind).unwrap();
+    nav(&mut app, &vec![Nav::Up; hotkey - rewind]);
+    nav(&mut app, &[Nav::Right, Nav::Down, Nav::Left]);
+    let emulation = &app.world().resource::<Settings>().emulation;
+    assert_eq!((emulation.rewind_minutes, emulation.run_ahead), (3, 0));
+    run_until(&mut app, "the time control in the file", |_| {
+        std::fs::read_to_string(&path).is_ok_and(|t| t.contains("rewind = \"Home\"") && t.contains("rewind_minutes = 3"))
+    });
 
     nav(&mut app, &[Nav::Back]);
     assert_eq!(*app.world().resource::<Screen>(), Screen::Home, "back where it came from");

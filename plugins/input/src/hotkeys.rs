@@ -18,11 +18,32 @@ pub struct HotkeyOptions {
     /// Esc pauses and resumes here; a frontend with an in-game menu turns
     /// this off and opens its menu instead.
     pub escape_pauses: bool,
+    /// Held: the game runs backwards (Backspace).
+    pub rewind_key: KeyCode,
+    /// Pauses and runs exactly one frame a press, with the buttons held (K).
+    pub frame_advance_key: KeyCode,
+    /// Pauses, or resumes after frame advance (P).
+    pub pause_key: KeyCode,
+    /// The time-control keys act; a frontend turns this off while its
+    /// menus have the keyboard.
+    pub time_control: bool,
 }
+
+/// The remappable hotkeys' defaults.
+pub const REWIND_KEY: KeyCode = KeyCode::Backspace;
+pub const FRAME_ADVANCE_KEY: KeyCode = KeyCode::KeyK;
+pub const PAUSE_KEY: KeyCode = KeyCode::KeyP;
 
 impl Default for HotkeyOptions {
     fn default() -> Self {
-        HotkeyOptions { fast_forward: FAST_FORWARD_SPEED, escape_pauses: true }
+        HotkeyOptions {
+            fast_forward: FAST_FORWARD_SPEED,
+            escape_pauses: true,
+            rewind_key: REWIND_KEY,
+            frame_advance_key: FRAME_ADVANCE_KEY,
+            pause_key: PAUSE_KEY,
+            time_control: true,
+        }
     }
 }
 
@@ -51,6 +72,12 @@ pub enum Hotkey {
     Quit,
     /// A debugger key (only while the debugger workspace has the keyboard).
     Debug(DebugKey),
+    /// The rewind key (or pad button) held (true) or let go.
+    Rewind(bool),
+    /// One frame and stay paused (K).
+    FrameAdvance,
+    /// Pause or resume (P), whatever Esc does.
+    TogglePause,
 }
 
 /// The debugger's keys, as developers know them from other debuggers.
@@ -91,6 +118,7 @@ pub(crate) fn read_hotkeys(
     mut modifiers: Local<'_, Modifiers>,
     mut hotkeys: MessageWriter<'_, Hotkey>,
     focus: Option<Res<'_, KeyboardFocus>>,
+    options: Res<'_, HotkeyOptions>,
 ) {
     let focus = focus.as_deref().copied().unwrap_or_default();
     for event in keys.read() {
@@ -111,7 +139,19 @@ pub(crate) fn read_hotkeys(
             hotkeys.write(Hotkey::FastForward(down));
             continue;
         }
+        if event.key_code == options.rewind_key && !event.repeat {
+            hotkeys.write(Hotkey::Rewind(down));
+            continue;
+        }
         if !down || event.repeat {
+            continue;
+        }
+        if event.key_code == options.frame_advance_key {
+            hotkeys.write(Hotkey::FrameAdvance);
+            continue;
+        }
+        if event.key_code == options.pause_key {
+            hotkeys.write(Hotkey::TogglePause);
             continue;
         }
         let hotkey = match event.key_code {
@@ -142,6 +182,7 @@ pub(crate) fn run_emulator_hotkeys(
     mut notices: MessageWriter<'_, EmuNotice>,
     mut exit: MessageWriter<'_, AppExit>,
     options: Res<'_, HotkeyOptions>,
+    telemetry: Res<'_, phosphor_emulation::Telemetry>,
 ) {
     for hotkey in hotkeys.read() {
         let sent = match hotkey {
@@ -155,6 +196,14 @@ pub(crate) fn run_emulator_hotkeys(
                 emulator.send(Command::SetSpeed(if *on { options.fast_forward } else { 1.0 })).map(drop)
             }
             Hotkey::Reset => emulator.send(Command::Reset).map(|_| info!("reset")),
+            // A key let go always reaches the thread (it may have been held into a menu).
+            Hotkey::Rewind(true) | Hotkey::FrameAdvance | Hotkey::TogglePause if !options.time_control => Ok(()),
+            Hotkey::Rewind(on) => emulator.send(Command::Rewind(*on)).map(|_| {
+                let frame = telemetry.status.cpu.frame;
+                info!("{} at frame {frame}", if *on { "rewinding" } else { "rewind let go" });
+            }),
+            Hotkey::FrameAdvance => emulator.frame_advance(),
+            Hotkey::TogglePause => emulator.toggle_pause().map(|paused| info!("{}", if paused { "paused" } else { "resumed" })),
             _ => Ok(()),
         };
         if let Err(err) = sent {

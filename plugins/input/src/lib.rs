@@ -7,8 +7,10 @@
 //!   (the first pad is player 1, the second player 2; hot-plugged pads
 //!   take the first free slot);
 //! - [`Hotkey`] (message out): Esc, Tab, Ctrl+R, Ctrl+Q, F1, F5, F7, F11,
-//!   F12 as they are pressed. Pause, fast-forward, reset and quit are
-//!   carried out here;
+//!   F12 as they are pressed, and the remappable time-control keys
+//!   (Backspace held: rewind, also a pad's left shoulder; K: frame
+//!   advance; P: pause/resume). Pause, fast-forward, rewind, frame
+//!   advance, reset and quit are carried out here;
 //!   the other plugins act on the rest (Shift+F12 is a screenshot of the
 //!   window as shown).
 
@@ -16,7 +18,7 @@ mod hotkeys;
 mod map;
 pub mod names;
 
-pub use hotkeys::{DebugKey, Hotkey, HotkeyOptions, KeyboardFocus, FAST_FORWARD_SPEED};
+pub use hotkeys::{DebugKey, Hotkey, HotkeyOptions, KeyboardFocus, FAST_FORWARD_SPEED, FRAME_ADVANCE_KEY, PAUSE_KEY, REWIND_KEY};
 pub use map::{InputMap, PadBinding, PadProfile, PadSlots, Player};
 
 use bevy::input::InputSystems;

@@ -49,6 +49,10 @@ pub struct InputMap {
     /// Emulated frames a turbo button stays pressed, then released (2: 15
     /// presses a second).
     pub turbo_frames: u64,
+    /// The pad button held to rewind, for pads with no profile of their
+    /// own (the left shoulder), and per profile by the pad's name.
+    pub rewind_pad_button: Option<GamepadButton>,
+    pub rewind_pad_profiles: Vec<(String, Option<GamepadButton>)>,
 }
 
 impl Default for InputMap {
@@ -89,11 +93,20 @@ impl Default for InputMap {
             pad_profiles: Vec::new(),
             stick_threshold: 0.5,
             turbo_frames: 2,
+            rewind_pad_button: Some(GamepadButton::LeftTrigger),
+            rewind_pad_profiles: Vec::new(),
         }
     }
 }
 
 impl InputMap {
+    /// Whether `pad` (its profile found by `name`) holds its rewind button.
+    pub fn pad_rewinds(&self, pad: &Gamepad, name: Option<&str>) -> bool {
+        let profile = name.and_then(|n| self.rewind_pad_profiles.iter().find(|(p, _)| p == n));
+        let button = profile.map_or(self.rewind_pad_button, |(_, b)| *b);
+        button.is_some_and(|b| pad.pressed(b))
+    }
+
     /// NES buttons held on `pad` (its profile found by `name`, else the
     /// default); turbo buttons count when `turbo_on`.
     pub fn pad_buttons(&self, pad: &Gamepad, name: Option<&str>, turbo_on: bool) -> u8 {
@@ -169,6 +182,8 @@ pub(crate) fn map_buttons(
     mut pads: ResMut<'_, Pads>,
     telemetry: Res<'_, phosphor_emulation::Telemetry>,
     focus: Res<'_, crate::KeyboardFocus>,
+    mut rewinding: Local<'_, bool>,
+    mut hotkeys: MessageWriter<'_, crate::Hotkey>,
 ) {
     // Turbo follows the emulated frames, so its rate is the game's, also
     // in fast-forward.
@@ -181,10 +196,16 @@ pub(crate) fn map_buttons(
             buttons[player.port()] |= bit;
         }
     }
+    let mut rewind = false;
     for (port, slot) in slots.players.iter().enumerate() {
         if let Some((pad, name)) = slot.and_then(|e| gamepads.get(e).ok()) {
             buttons[port] |= map.pad_buttons(pad, name.map(Name::as_str), turbo_on);
+            rewind |= map.pad_rewinds(pad, name.map(Name::as_str));
         }
     }
     pads.set_if_neq(Pads { buttons });
+    if rewind != *rewinding {
+        *rewinding = rewind;
+        hotkeys.write(crate::Hotkey::Rewind(rewind));
+    }
 }

@@ -207,3 +207,40 @@ fn the_debugger_has_f5_f10_f11_while_it_has_focus_and_text_fields_take_every_key
     run_for(&mut app, Duration::from_millis(50));
     assert_eq!(app.world().resource::<Pads>().buttons[0], button::A, "held X is A again once the field lets go");
 }
+
+/// Backspace held runs the demo backwards (the thread's frame number goes
+/// down) and let go plays on; K advances exactly one frame a press, paused; P resumes.
+#[test]
+fn backspace_rewinds_k_advances_a_frame_and_p_resumes() {
+    let mut app = app();
+    let frame = |app: &App| app.world().resource::<phosphor_emulation::Telemetry>().status.cpu.frame;
+    run_for(&mut app, Duration::from_millis(1500));
+    let before = frame(&app);
+    assert!(before > 60, "the demo ran: frame {before}");
+    key(&mut app, KeyCode::Backspace, true);
+    run_for(&mut app, Duration::from_millis(600));
+    let status = app.world().resource::<phosphor_emulation::Telemetry>().status;
+    assert!(status.rewind.rewinding, "{:?}", status.rewind);
+    key(&mut app, KeyCode::Backspace, false);
+    run_for(&mut app, Duration::from_millis(50));
+    let rewound = frame(&app);
+    assert!(rewound + 20 < before, "went back: {before} -> {rewound}");
+    run_for(&mut app, Duration::from_millis(300));
+    assert!(frame(&app) > rewound + 5, "plays on after the key is let go");
+
+    key(&mut app, KeyCode::KeyK, true);
+    key(&mut app, KeyCode::KeyK, false);
+    run_for(&mut app, Duration::from_millis(200));
+    let paused_at = frame(&app);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::KeyK, true);
+        key(&mut app, KeyCode::KeyK, false);
+        run_for(&mut app, Duration::from_millis(100));
+    }
+    assert_eq!(frame(&app), paused_at + 3, "three presses, three frames");
+    assert!(app.world().resource::<Emulator>().paused());
+    key(&mut app, KeyCode::KeyP, true);
+    key(&mut app, KeyCode::KeyP, false);
+    run_for(&mut app, Duration::from_millis(300));
+    assert!(frame(&app) > paused_at + 10, "P resumes");
+}
