@@ -389,9 +389,9 @@ impl Input {
             return Err(format!("{label} is one of Phosphor's own keys; press another"));
         };
         for player in 0..2 {
-            for b in 0..BINDINGS.len() {
+            for (b, (name, _, _)) in BINDINGS.iter().enumerate() {
                 if self.key(player, b) == Some(key) {
-                    return Err(format!("{label} is player {}'s {}; press another", player + 1, BINDINGS[b].0));
+                    return Err(format!("{label} is player {}'s {name}; press another", player + 1));
                 }
             }
         }

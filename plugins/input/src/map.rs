@@ -174,6 +174,7 @@ pub(crate) fn assign_pads(
 /// Both controllers' buttons from the keyboard and the seated pads. Up with
 /// down (or left with right) held together is let through: some games use
 /// it, and a player on a keyboard can only do it on purpose.
+#[allow(clippy::too_many_arguments)] // a system: each argument is a resource it reads
 pub(crate) fn map_buttons(
     keys: Res<'_, ButtonInput<KeyCode>>,
     gamepads: Query<'_, '_, (&Gamepad, Option<&Name>)>,
