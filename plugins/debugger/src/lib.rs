@@ -82,6 +82,7 @@ impl Plugin for DebuggerPlugin {
                     model::refresh,
                     model::send_requests,
                     model::receive_replies,
+                    model::finish_measuring,
                     model::drain_trace,
                     files::autosave,
                     overlay::collect,

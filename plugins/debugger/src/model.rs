@@ -116,6 +116,10 @@ enum Pending {
     Hits,
     Cdl,
     Search,
+    /// A step back, sent again while the rewind history is being read.
+    StepBack(phosphor_rt::StepBack, u8),
+    /// The state a latency measurement starts from.
+    Measure(u8),
     /// A command whose only news is a refusal.
     Action,
 }
@@ -196,6 +200,22 @@ pub struct DebugState {
     last_refresh: f64,
     /// Breakpoints, options and switches must be sent again (a new game).
     pub(crate) resend: bool,
+    /// Press-to-picture latencies measured for this game: the button, the
+    /// run-ahead, the frames (`None`: nothing changed on screen).
+    pub latencies: Vec<LatencyResult>,
+    /// A measurement under way (off this thread's frame).
+    pub(crate) measuring: Option<bevy::tasks::Task<Result<Vec<LatencyResult>, String>>>,
+    /// The button the latency measurement presses.
+    pub measure_button: u8,
+}
+
+/// One measured press: frames from the press to the first frame whose
+/// picture differs from a run without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencyResult {
+    pub button: u8,
+    pub run_ahead: u8,
+    pub frames: Option<u64>,
 }
 
 impl Default for DebugState {
@@ -234,6 +254,9 @@ impl Default for DebugState {
             outbox_kinds: VecDeque::new(),
             last_refresh: f64::NEG_INFINITY,
             resend: false,
+            latencies: Vec::new(),
+            measuring: None,
+            measure_button: phosphor_nes::button::A,
         }
     }
 }
@@ -366,6 +389,22 @@ impl DebugState {
         self.send(DebugRequest::Step(mode));
     }
 
+    /// Steps back through the rewind history (an instruction, a scanline, a frame).
+    pub fn step_back(&mut self, how: phosphor_rt::StepBack) {
+        self.queue(DebugRequest::StepBack(how), Pending::StepBack(how, 0));
+    }
+
+    /// Measures how many frames `button` takes to show on screen, with no
+    /// run-ahead and with `run_ahead`: the machine is captured now and run
+    /// twice off the emulation thread, pressed and not.
+    pub fn measure_latency(&mut self, run_ahead: u8) {
+        if self.measuring.is_some() {
+            return;
+        }
+        self.outbox.push_back(Command::CaptureState(Vec::with_capacity(1 << 20)));
+        self.outbox_kinds.push_back(Pending::Measure(run_ahead));
+    }
+
     /// Holds a CPU address at a value (`None` lets it go).
     pub fn freeze(&mut self, addr: u16, value: Option<u8>) {
         self.freezes.retain(|f| f.0 != addr);
@@ -445,10 +484,34 @@ pub(crate) fn send_requests(mut state: ResMut<'_, DebugState>, mut emulator: Res
 }
 
 /// Files each reply where it belongs.
-pub(crate) fn receive_replies(mut replies: MessageReader<'_, '_, EmuReply>, mut state: ResMut<'_, DebugState>) {
+pub(crate) fn receive_replies(
+    mut replies: MessageReader<'_, '_, EmuReply>,
+    mut state: ResMut<'_, DebugState>,
+    emulator: Res<'_, Emulator>,
+) {
     for reply in replies.read() {
         let Some(kind) = state.pending.remove(&reply.id) else { continue };
         match (&reply.result, kind) {
+            (Err(phosphor_rt::CommandError::HistoryNotReady), Pending::StepBack(how, tries)) if tries < 100 => {
+                // The worker is still decoding: ask again next frame.
+                state.queue(DebugRequest::StepBack(how), Pending::StepBack(how, tries + 1));
+            }
+            (Ok(Done::StateCaptured(snapshot)), Pending::Measure(run_ahead)) => {
+                let Some(game) = emulator.game() else { continue };
+                let (rom, body, button) = (game.rom.clone(), snapshot.body.clone(), state.measure_button);
+                state.measuring = Some(bevy::tasks::AsyncComputeTaskPool::get().spawn(async move {
+                    let mut nes = phosphor_nes::Nes::from_ines(&rom).map_err(|e| e.to_string())?;
+                    nes.restore(&body).map_err(|e| format!("the game's state does not fit a fresh machine: {e}"))?;
+                    Ok([0, run_ahead]
+                        .into_iter()
+                        .map(|n| LatencyResult {
+                            button,
+                            run_ahead: n,
+                            frames: phosphor_nes::runahead::measure_latency(&nes, [button, 0], 1, usize::from(n), 120),
+                        })
+                        .collect())
+                }));
+            }
             (Err(e), _) => state.problem(e.to_string()),
             (Ok(Done::Space { space, start, bytes }), Pending::Memory) => {
                 state.memory = MemoryView { space: *space, start: *start, bytes: bytes.clone(), ages: Vec::new() };
@@ -475,6 +538,23 @@ pub(crate) fn receive_replies(mut replies: MessageReader<'_, '_, EmuReply>, mut 
             }
             _ => {}
         }
+    }
+}
+
+/// Takes a finished latency measurement.
+pub(crate) fn finish_measuring(mut state: ResMut<'_, DebugState>) {
+    let Some(task) = state.measuring.as_mut() else { return };
+    let Some(result) = bevy::tasks::block_on(bevy::tasks::futures_lite::future::poll_once(task)) else { return };
+    state.measuring = None;
+    match result {
+        Ok(results) => {
+            for r in results {
+                info!("latency: button {:#04x}, run-ahead {}: {:?} frames", r.button, r.run_ahead, r.frames);
+                state.latencies.retain(|old| (old.button, old.run_ahead) != (r.button, r.run_ahead));
+                state.latencies.push(r);
+            }
+        }
+        Err(why) => state.problem(format!("latency not measured: {why}")),
     }
 }
 

@@ -208,6 +208,16 @@ pub(crate) fn bar(ui: &mut egui::Ui, workspace: &mut Workspace, state: &mut Debu
         if ui.button("Frame").clicked() {
             state.command(Command::StepFrame);
         }
+        // Back in time, through the rewind history and a replay.
+        for (label, how) in [
+            ("◀ Instr", phosphor_rt::StepBack::Instruction),
+            ("◀ Line", phosphor_rt::StepBack::Scanline),
+            ("◀ Frame", phosphor_rt::StepBack::Frame),
+        ] {
+            if ui.button(label).on_hover_text("Step back (needs rewind on)").clicked() {
+                state.step_back(how);
+            }
+        }
         run_to(ui, state);
         ui.separator();
         for panel in PanelKind::ALL {

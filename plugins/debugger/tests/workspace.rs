@@ -160,3 +160,39 @@ fn a_breakpoint_on_a_source_line_stops_where_ld65_put_it_and_is_kept_with_the_ga
     assert_eq!(app.world().resource::<DebugState>().breakpoints.len(), 1);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The performance panel's press-to-picture figure is measured (the game
+/// run twice off the thread from where it is, pressed and not): A shows in
+/// the demo two frames after the press, one with a frame of run-ahead.
+/// The bar's step back goes to the instruction before, through the rewind
+/// history (asked again while the worker decodes).
+#[test]
+fn latency_is_measured_per_game_and_step_back_goes_to_the_previous_instruction() {
+    let mut app = new_app(None, true);
+    app.world_mut().write_message(LoadRom::new("demo", DEMO));
+    run_until(&mut app, "the game to run", |app| status(app).frames > 90);
+    app.world_mut().resource_mut::<DebugState>().measure_latency(1);
+    run_until(&mut app, "the measurement", |app| app.world().resource::<DebugState>().latencies.len() == 2);
+    let latencies = app.world().resource::<DebugState>().latencies.clone();
+    let frames = |n| latencies.iter().find(|r| r.run_ahead == n).and_then(|r| r.frames);
+    assert_eq!((frames(0), frames(1)), (Some(2), Some(1)), "{latencies:?}");
+
+    app.world_mut().resource_mut::<Emulator>().toggle_pause().unwrap();
+    run_until(&mut app, "the pause", |app| status(app).state == RunState::Paused);
+    for _ in 0..50 {
+        app.world_mut().resource_mut::<DebugState>().command(phosphor_rt::Command::StepInstruction);
+        app.update();
+    }
+    // The steps are done once their replies are in.
+    let deadline = Instant::now() + Duration::from_millis(200);
+    while Instant::now() < deadline {
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let here = status(&app).cpu;
+    app.world_mut().resource_mut::<DebugState>().step_back(phosphor_rt::StepBack::Instruction);
+    run_until(&mut app, "the step back", |app| status(app).cpu.cpu_cycle < here.cpu_cycle);
+    let back = status(&app).cpu;
+    assert!(here.cpu_cycle - back.cpu_cycle <= 8, "one instruction back: {back:?} -> {here:?}");
+    assert!(app.world().resource::<DebugState>().problems.is_empty(), "{:?}", app.world().resource::<DebugState>().problems);
+}

@@ -169,6 +169,61 @@ pub(crate) fn performance(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         s.rt_heap_calls.map_or("-".into(), |n| n.to_string())
     ));
     ui.monospace(format!("trace entries lost {}", s.lost.trace));
+    time_control(ui, cx);
+}
+
+/// Run-ahead's share of the frame, the rewind history, and the measured
+/// press-to-picture latency of this game.
+fn time_control(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let s = &cx.telemetry.status;
+    ui.separator();
+    let period = 1.0 / 60.0988;
+    let budget = s.work.as_secs_f64() / period * 100.0;
+    let off = if s.run_ahead < s.run_ahead_setting { " (off: debugger armed, rewinding or not 1x)" } else { "" };
+    ui.monospace(format!(
+        "run-ahead {} of {} frames{off}: work {:.2} ms = {budget:.0}% of the frame, re-runs {}",
+        s.run_ahead,
+        s.run_ahead_setting,
+        s.work.as_secs_f64() * 1e3,
+        s.run_ahead_reruns
+    ));
+    let r = &s.rewind;
+    if r.recording {
+        ui.monospace(format!(
+            "rewind {:.1} of {:.1} min, {:.1} MB ({} keyframes), copy {:.1} us, compress {:.1} us, lost {}, waited {}",
+            r.frames as f64 / 3600.0,
+            r.capacity_frames as f64 / 3600.0,
+            r.bytes as f64 / 1e6,
+            r.keyframes,
+            r.capture_ns as f64 / 1e3,
+            r.compress_ns as f64 / 1e3,
+            r.lost,
+            r.starved
+        ));
+    } else {
+        ui.monospace("rewind off");
+    }
+    ui.horizontal(|ui| {
+        ui.label("press to picture:");
+        let names = [("A", phosphor_nes::button::A), ("B", phosphor_nes::button::B), ("Start", phosphor_nes::button::START), ("Right", phosphor_nes::button::RIGHT)];
+        for (name, bit) in names {
+            ui.selectable_value(&mut cx.state.measure_button, bit, name);
+        }
+        let busy = cx.state.measuring.is_some();
+        if ui.add_enabled(!busy, egui::Button::new(if busy { "measuring…" } else { "Measure" })).clicked() {
+            cx.state.measure_latency(s.run_ahead_setting.max(1));
+        }
+    });
+    for result in &cx.state.latencies {
+        let name = match result.button {
+            b if b == phosphor_nes::button::A => "A",
+            b if b == phosphor_nes::button::B => "B",
+            b if b == phosphor_nes::button::START => "Start",
+            _ => "Right",
+        };
+        let frames = result.frames.map_or("no change on screen within 2 s".into(), |n| format!("{n} frames"));
+        ui.monospace(format!("  {name}, run-ahead {}: {frames}", result.run_ahead));
+    }
 }
 
 /// Frame intervals of the last ten seconds, with the 60 Hz line.
