@@ -197,3 +197,48 @@ fn home_play_save_quit_continue_and_load_a_slot() {
     assert!(settings.contains("shader = \"sharp\""), "{settings}");
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Time control in the window, as a player uses it: hold Backspace for two
+/// seconds and the demo goes back about 120 frames (the thread runs it
+/// backwards at its own 60 a second, whatever the renderer manages); let
+/// go and it plays on. Then the Settings rows for rewind (with the memory
+/// its history takes) and run-ahead (this game's), captured.
+#[test]
+fn holding_backspace_rewinds_two_seconds_and_settings_show_time_control() {
+    if !can_open_windows() {
+        return;
+    }
+    let (_xvfb, display) = xvfb(441);
+    let data = std::env::temp_dir().join(format!("phosphor-rewind-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data).unwrap();
+
+    let mut session = Session::start(&display, &data, 1);
+    session.keys(&["Return"]);
+    session.wait_log("the game", "Phosphor demo: loaded");
+    session.wait_log("time control sent", "rewind 2 min, run-ahead 1 frames");
+    // Four seconds of play, so there are two to go back over.
+    std::thread::sleep(Duration::from_secs(4));
+    xdotool(&session.display, &["windowfocus", "--sync", &session.window]);
+    xdotool(&session.display, &["keydown", "BackSpace"]);
+    std::thread::sleep(Duration::from_secs(2));
+    xdotool(&session.display, &["keyup", "BackSpace"]);
+    let from = frame_in(&session.wait_log("the rewind to start", "rewinding at frame"));
+    let to = frame_in(&session.wait_log("the rewind to end", "rewind let go at frame"));
+    let back = from as i64 - to as i64;
+    assert!((90..=140).contains(&back), "two seconds held: {from} -> {to} ({back} frames back)");
+    std::thread::sleep(Duration::from_secs(1));
+    session.capture("time-control-1-after-rewind");
+
+    // Esc, Settings (the fifth item), down to the rewind rows.
+    session.keys(&["Escape", "Down", "Down", "Down", "Down", "Return"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let down: Vec<&str> = vec!["Down"; 16];
+    session.keys(&down);
+    std::thread::sleep(Duration::from_millis(800));
+    let shot = session.capture("settings-time-control");
+    assert!(distinct_colours(&decode(&shot).2) > 20, "the settings are drawn");
+    session.keys(&["Escape", "Escape"]);
+    session.quit();
+    let _ = std::fs::remove_dir_all(&data);
+}

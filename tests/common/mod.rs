@@ -43,9 +43,13 @@ pub fn xvfb(base: u32) -> (Guard, String) {
         let _ = std::fs::remove_file(&lock);
         let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{number}"));
     }
+    // -noreset: by default the server starts over when its last client
+    // leaves, and a client connecting meanwhile is refused; the readiness
+    // probe below is such a last client, so the app started right after it
+    // sometimes failed with XOpenDisplayFailed.
     let server = Guard(
         Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1024x768x24", "-nolisten", "tcp"])
+            .args([display.as_str(), "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-noreset"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

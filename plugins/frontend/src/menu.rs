@@ -461,11 +461,10 @@ pub fn describe_for(settings: &Settings, row: Row, game: Option<u64>) -> (&'stat
             (label, key.map_or("none".into(), phosphor_input::names::key_label))
         }
         Row::Rewind => (
-            "Rewind (hold Backspace)",
+            "Rewind",
             match settings.emulation.rewind_minutes {
                 0 => "Off".into(),
-                1 => "1 minute".into(),
-                n => format!("{n} minutes"),
+                n => format!("{n} min"),
             },
         ),
         Row::RunAhead => (
@@ -654,9 +653,8 @@ pub(crate) fn draw(
                             }
                         };
                         if *row == Row::Rewind && settings.emulation.rewind_minutes > 0 {
-                            let r = &telemetry.status.rewind;
-                            let held = r.frames as f64 / f64::from(phosphor_rt::rewind::FRAMES_PER_MINUTE);
-                            value = format!("{value} · {:.1} MB for {held:.1} min", r.bytes as f64 / 1e6);
+                            // What the history takes now (it grows to the length set).
+                            value = format!("{value} · {:.1} MB now", telemetry.status.rewind.bytes as f64 / 1e6);
                         }
                         if let Row::Hotkey(which) = *row
                             && menu.capturing == Some((HOTKEY_PLAYER, which))
