@@ -140,7 +140,7 @@ impl Emulator {
         self.send_event(Event::Started(setup));
         if let Some(mut game) = self.game.take() {
             self.insert(&mut game);
-            self.ch.rewind.clear(game.nes.lean_state_len());
+            self.ch.rewind.clear(game.nes.lean_state_len(), &mut game.rewind_seed);
             self.game = Some(game);
             self.record_jump();
         }
@@ -490,7 +490,7 @@ impl Emulator {
         let done = match command {
             Command::LoadGame(mut game) => {
                 self.insert(&mut game);
-                self.ch.rewind.clear(game.nes.lean_state_len());
+                self.ch.rewind.clear(game.nes.lean_state_len(), &mut game.rewind_seed);
                 let rom_hash = game.nes.cartridge().rom_hash();
                 if let Some(old) = self.game.replace(game) {
                     self.discard(Garbage::Game(old));

@@ -17,6 +17,9 @@ pub struct Game {
     /// Room for a lean capture of the machine while stepping back looks
     /// for a state early enough (put back if none is).
     pub(crate) back_scratch: Vec<u8>,
+    /// Buffers for the first rewind captures of this game, sized for it:
+    /// the worker makes the rest once it knows the size.
+    pub(crate) rewind_seed: Vec<Vec<u8>>,
 }
 
 impl Game {
@@ -43,7 +46,8 @@ impl Game {
         let ram_scratch = Vec::with_capacity(nes.cartridge().ram_len());
         let ahead = RunAhead::new(&nes);
         let back_scratch = Vec::with_capacity(nes.lean_state_len());
-        Box::new(Game { nes, power_on, ram_scratch, ahead, back_scratch })
+        let rewind_seed = (0..4).map(|_| Vec::with_capacity(nes.lean_state_len())).collect();
+        Box::new(Game { nes, power_on, ram_scratch, ahead, back_scratch, rewind_seed })
     }
 
     pub fn nes(&self) -> &Nes {

@@ -554,8 +554,19 @@ impl RewindLink {
         }
     }
 
-    /// A new game: forget the history.
-    pub fn clear(&mut self, state_len: usize) {
+    /// A new game: forget the history; `seed` (buffers sized for the new
+    /// game, made with it) goes to the front of the pool so its first
+    /// captures are kept.
+    pub fn clear(&mut self, state_len: usize, seed: &mut Vec<Vec<u8>>) {
+        while let Some(buffer) = seed.pop() {
+            if self.pool.len() == self.pool.capacity() {
+                // Make room: an older buffer goes back to the worker.
+                let old = self.pool.swap_remove(0);
+                self.send(ToWorker::Returned(old));
+            }
+            // On top: taken first.
+            self.pool.push(buffer);
+        }
         if let Some(history) = self.history.take() {
             for (_, buffer) in [history.base, history.next, history.after].into_iter().flatten() {
                 self.give_back(buffer);
@@ -581,16 +592,19 @@ impl RewindLink {
         let started = Instant::now();
         self.end_history();
         self.refill();
-        let Some(mut buffer) = self.pool.pop() else {
-            self.lost += 1;
-            return;
+        let mut buffer = loop {
+            match self.pool.pop() {
+                None => {
+                    self.lost += 1;
+                    return;
+                }
+                Some(buffer) if buffer.capacity() >= len => break buffer,
+                Some(small) => {
+                    // Sized for another game: the worker replaces it.
+                    self.send(ToWorker::Returned(small));
+                }
+            }
         };
-        if buffer.capacity() < len {
-            // Sized for another game: the worker replaces it.
-            self.send(ToWorker::Returned(buffer));
-            self.lost += 1;
-            return;
-        }
         fill(&mut buffer);
         let seq = self.next_seq;
         if self.send(ToWorker::Captured { seq, state: buffer }) {

@@ -106,6 +106,7 @@ fn rewinding_300_frames_gives_back_every_state_and_replaying_meets_the_same_end(
     }
     let before = rt.status().rewind;
     assert!(before.frames > 1000 && before.bytes > 0 && before.rewinding, "{before:?}");
+    assert_eq!(before.lost, 0, "every capture kept, the game's first ones included");
     done(&mut rt, Command::Rewind(false));
     // Playing on cuts off the future left behind.
     common::wait_until("the history cut at the frame shown", || rt.status().rewind.frames == before.frames - 300);
