@@ -20,8 +20,8 @@
 //!   run `n` frames silently, show the last, restore: `n + 1` frames each
 //!   time. Kept to compare against, as the benchmark does.
 //!
-//! Nothing here allocates after [`RunAhead::new`]: a real-time thread may
-//! call everything.
+//! The frame to show is [`RunAhead::picture`]. Nothing here allocates
+//! after [`RunAhead::new`]: a real-time thread may call everything.
 
 use crate::Nes;
 
@@ -70,6 +70,10 @@ pub struct RunAhead {
     assumed: [u8; 2],
     /// Slot whose samples are the real frame just finished.
     heard: usize,
+    /// The single-instance way's picture: the machine goes back to the
+    /// real frame after drawing it (and a lean restore puts back the
+    /// picture's first rows), so it is kept here.
+    shown: Box<[u16]>,
     stats: RunAheadStats,
 }
 
@@ -87,6 +91,7 @@ impl RunAhead {
             ahead: false,
             assumed: [0; 2],
             heard: 0,
+            shown: vec![0; crate::WIDTH * crate::HEIGHT].into_boxed_slice(),
             stats: RunAheadStats::default(),
         }
     }
@@ -142,6 +147,12 @@ impl RunAhead {
             (_, Method::Speculative) => self.ahead.then(|| &self.states[self.head][..]),
             (_, Method::SingleInstance) => Some(&self.states[0][..]),
         }
+    }
+
+    /// The picture to show after a [`RunAhead::tick`]: the frame `n` frames
+    /// on (the machine's frame buffer, or the single-instance way's copy).
+    pub fn picture<'a>(&'a self, nes: &'a Nes) -> &'a [u16] {
+        if self.frames > 0 && self.method == Method::SingleInstance { &self.shown } else { &nes.frame_buffer()[..] }
     }
 
     /// The real frame just finished's samples (valid until the next tick).
@@ -200,6 +211,7 @@ impl RunAhead {
         for _ in 0..n {
             self.run(nes, 2);
         }
+        self.shown.copy_from_slice(&nes.frame_buffer()[..]);
         let _ = nes.restore_lean(&self.states[0]);
         self.stats.reruns += 1;
         self.heard = 1;
@@ -248,7 +260,7 @@ pub fn measure_latency(nes: &Nes, press: [u8; 2], at: u64, run_ahead: usize, win
         let buttons = if frame >= at { press } else { [0; 2] };
         ahead_plain.tick(&mut plain, [0; 2]);
         ahead_pressed.tick(&mut pressed, buttons);
-        if frame >= at && plain.frame_buffer()[..] != pressed.frame_buffer()[..] {
+        if frame >= at && ahead_plain.picture(&plain) != ahead_pressed.picture(&pressed) {
             return Some(frame - at + 1);
         }
     }
@@ -296,7 +308,7 @@ mod tests {
         let (mut pictures, mut sound) = (Vec::new(), Vec::new());
         for t in 1..=ticks {
             ahead.tick(&mut nes, [press(t), 0]);
-            pictures.push(nes.frame_buffer().to_vec());
+            pictures.push(ahead.picture(&nes).to_vec());
             sound.extend_from_slice(ahead.audio());
         }
         (pictures, sound)

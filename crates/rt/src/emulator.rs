@@ -381,7 +381,7 @@ impl Emulator {
 
         let number = ahead.real_frame(nes);
         let frame = self.ch.frames.input_buffer_mut();
-        frame.pixels.copy_from_slice(&nes.frame_buffer()[..]);
+        frame.pixels.copy_from_slice(ahead.picture(nes));
         frame.number = number;
         frame.rom_hash = nes.cartridge().rom_hash();
         frame.finished_at = Some(now);
