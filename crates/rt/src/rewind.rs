@@ -711,6 +711,16 @@ impl RewindLink {
         self.next_seq = keep.wrapping_add(1);
     }
 
+    /// Stops going back without playing on from it (the machine was put
+    /// back as it was): nothing is cut off.
+    pub fn cancel_history(&mut self) {
+        let Some(history) = self.history.take() else { return };
+        for (_, buffer) in [history.base, history.next, history.after].into_iter().flatten() {
+            self.give_back(buffer);
+        }
+        self.send(ToWorker::Resume { keep: self.next_seq.wrapping_sub(1) });
+    }
+
     pub fn figures(&self, rewinding: bool) -> RewindFigures {
         let compressed = self.shared.compressed.load(Ordering::Relaxed).max(1);
         RewindFigures {

@@ -201,7 +201,11 @@ impl Emulator {
             }
         };
         if let Err(e) = found {
+            // As it was; the next try starts again from the newest state
+            // (a base moved back already would replay with the wrong
+            // frame's buttons).
             let _ = nes.restore_lean(&game.back_scratch);
+            rewind.cancel_history();
             return Err(e);
         }
         if let Err(payload) = guarded_replay(nes, rewind.base().unwrap_or(&[]), buttons, now, target) {
