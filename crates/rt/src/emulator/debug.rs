@@ -186,6 +186,7 @@ impl Emulator {
         // A state keeps the buttons its own frame ran with; the replay from
         // it runs the next frame, with the buttons the state after it keeps.
         let mut buttons = [nes.buttons(0), nes.buttons(1)];
+        let mut moved = false;
         let found = loop {
             if let Some(base) = rewind.base() {
                 let _ = nes.restore_lean(base);
@@ -195,17 +196,18 @@ impl Emulator {
                 buttons = [nes.buttons(0), nes.buttons(1)];
             }
             match rewind.step_older() {
-                Ok(_) => {}
+                Ok(_) => moved = true,
                 Err(NoOlder::NotReady) => break Err(CommandError::HistoryNotReady),
                 Err(NoOlder::AtStart) => break Err(CommandError::HistoryStart),
             }
         };
         if let Err(e) = found {
-            // As it was; the next try starts again from the newest state
-            // (a base moved back already would replay with the wrong
-            // frame's buttons).
             let _ = nes.restore_lean(&game.back_scratch);
-            rewind.cancel_history();
+            if moved {
+                // A base moved back already would replay with the wrong
+                // frame's buttons next time: start that try from the newest.
+                rewind.cancel_history();
+            }
             return Err(e);
         }
         if let Err(payload) = guarded_replay(nes, rewind.base().unwrap_or(&[]), buttons, now, target) {
