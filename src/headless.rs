@@ -139,13 +139,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         if let Some((store, buffer)) = history.as_mut() {
             // What the emulation thread does (copy), then what the worker does.
             let started = Instant::now();
-            match ahead.real_state() {
-                Some(state) => {
-                    buffer.clear();
-                    buffer.extend_from_slice(state);
-                }
-                None => nes.capture_lean(buffer),
-            }
+            ahead.capture_real(&mut nes, buffer);
             let copied = Instant::now();
             store.push(index, buffer);
             if index >= warmup {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{can_open_windows, decode, distinct_colours, wait_for, xdotool, xvfb, Guard};
+use common::{can_open_windows, decode, distinct_colours, fresh_dir, wait_for, xdotool, xvfb, Guard};
 
 /// One run of the program on a display, with its log.
 struct Session {
@@ -118,9 +118,7 @@ fn home_play_save_quit_continue_and_load_a_slot() {
         return;
     }
     let (_xvfb, display) = xvfb(440);
-    let data = std::env::temp_dir().join(format!("phosphor-frontend-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    std::fs::create_dir_all(&data).unwrap();
+    let data = fresh_dir("frontend");
 
     // First run: the home screen lists only the demo, not yet played.
     let mut first = Session::start(&display, &data, 1);
@@ -209,9 +207,7 @@ fn holding_backspace_rewinds_two_seconds_and_settings_show_time_control() {
         return;
     }
     let (_xvfb, display) = xvfb(441);
-    let data = std::env::temp_dir().join(format!("phosphor-rewind-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    std::fs::create_dir_all(&data).unwrap();
+    let data = fresh_dir("rewind");
 
     let mut session = Session::start(&display, &data, 1);
     session.keys(&["Return"]);

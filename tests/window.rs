@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{can_open_windows, decode, distinct_colours, wait_for, xdotool, xvfb, Guard};
+use common::{can_open_windows, decode, distinct_colours, fresh_dir, wait_for, xdotool, xvfb, Guard};
 
 /// The finished screenshots: a durable write's temporary file
 /// (`.name.tmp-...`, renamed when complete) is not one yet.
@@ -32,9 +32,7 @@ fn plays_the_demo_in_a_window_takes_screenshots_and_quits() {
     }
     let (_xvfb, display) = xvfb(40);
 
-    let data = std::env::temp_dir().join(format!("phosphor-window-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    std::fs::create_dir_all(&data).unwrap();
+    let data = fresh_dir("window");
     let log = std::fs::File::create(data.join("phosphor.log")).unwrap();
     let mut app = Guard(
         Command::new(env!("CARGO_BIN_EXE_phosphor"))

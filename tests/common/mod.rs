@@ -69,6 +69,14 @@ pub fn xvfb(base: u32) -> (Guard, String) {
     (server, display)
 }
 
+/// An empty folder for one test's files, named for it and this process.
+pub fn fresh_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("phosphor-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 pub fn xdotool(display: &str, args: &[&str]) -> String {
     let out = Command::new("xdotool").args(args).env("DISPLAY", display).output().expect("xdotool runs");
     String::from_utf8_lossy(&out.stdout).trim().to_string()

@@ -199,8 +199,8 @@ impl Nes {
     }
 
     /// Captures the whole machine into `out` (cleared first). With `out`'s
-    /// capacity at least [`Nes::state_len`], nothing is allocated: this is
-    /// the path for rewind and run-ahead.
+    /// capacity at least [`Nes::state_len`], nothing is allocated (rewind
+    /// and run-ahead use [`Nes::capture_lean`]).
     pub fn capture(&mut self, out: &mut Vec<u8>) {
         out.clear();
         self.persist(&mut state::Writer::new(out));
@@ -209,25 +209,20 @@ impl Nes {
     /// Restores a capture made by [`Nes::capture`] on this cartridge. A buffer
     /// of the wrong size is refused before anything changes.
     pub fn restore(&mut self, data: &[u8]) -> Result<(), state::StateError> {
-        let expected = self.state_len;
-        if data.len() != expected {
-            return Err(state::StateError::Layout { expected, found: data.len() });
-        }
-        let mut reader = state::Reader::new(data);
-        self.persist(&mut reader);
-        debug_assert!(reader.finish());
-        Ok(())
+        self.restore_from(state::Reader::new(data), self.state_len)
     }
 
-    /// Bytes a lean capture takes: [`Nes::state_len`] less the picture.
+    /// Bytes a lean capture takes: [`Nes::state_len`] less the picture but
+    /// its first rows.
     pub fn lean_state_len(&self) -> usize {
         self.lean_len
     }
 
-    /// Captures the machine without its picture into `out` (cleared
-    /// first): what rewind and run-ahead keep each frame. The frame after
-    /// a [`Nes::restore_lean`] draws every pixel again, so running one
-    /// frame from a lean capture shows exactly what the full one would.
+    /// Captures the machine without its picture (but the first rows, which
+    /// a frame boundary can catch half drawn) into `out` (cleared first):
+    /// what rewind and run-ahead keep each frame. The frame after a
+    /// [`Nes::restore_lean`] draws every other pixel again, so running one
+    /// frame from a lean capture gives what the full one would.
     /// With `out`'s capacity at least [`Nes::lean_state_len`], nothing is
     /// allocated.
     pub fn capture_lean(&mut self, out: &mut Vec<u8>) {
@@ -235,14 +230,18 @@ impl Nes {
         self.persist(&mut state::Writer::lean(out));
     }
 
-    /// Restores a [`Nes::capture_lean`] of this cartridge; the picture
-    /// stays the one last drawn. A buffer of the wrong size changes nothing.
+    /// Restores a [`Nes::capture_lean`] of this cartridge; below its first
+    /// rows the picture stays the one last drawn. A buffer of the wrong size changes nothing.
     pub fn restore_lean(&mut self, data: &[u8]) -> Result<(), state::StateError> {
-        let expected = self.lean_len;
-        if data.len() != expected {
-            return Err(state::StateError::Layout { expected, found: data.len() });
+        self.restore_from(state::Reader::lean(data), self.lean_len)
+    }
+
+    /// Both restores: the length checked first, then every field read.
+    fn restore_from(&mut self, mut reader: state::Reader<'_>, expected: usize) -> Result<(), state::StateError> {
+        let found = reader.len();
+        if found != expected {
+            return Err(state::StateError::Layout { expected, found });
         }
-        let mut reader = state::Reader::lean(data);
         self.persist(&mut reader);
         debug_assert!(reader.finish());
         Ok(())

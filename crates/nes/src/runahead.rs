@@ -155,6 +155,20 @@ impl RunAhead {
         if self.frames > 0 && self.method == Method::SingleInstance { &self.shown } else { &nes.frame_buffer()[..] }
     }
 
+    /// The real timeline's lean state at the last frame's end into `out`
+    /// (cleared first): run-ahead's own capture where it keeps one, else
+    /// the machine's (which is then on the real timeline). Allocates
+    /// nothing with `out`'s capacity at least [`Nes::lean_state_len`].
+    pub fn capture_real(&self, nes: &mut Nes, out: &mut Vec<u8>) {
+        match self.real_state() {
+            Some(state) => {
+                out.clear();
+                out.extend_from_slice(state);
+            }
+            None => nes.capture_lean(out),
+        }
+    }
+
     /// The real frame just finished's samples (valid until the next tick).
     pub fn audio(&self) -> &[f32] {
         &self.audio[self.heard]

@@ -356,14 +356,7 @@ impl Emulator {
         nes.set_audio_ratio(ratio);
         if sound != Sound::Reversed {
             // The real timeline's state at this frame's end, for rewind.
-            let len = nes.lean_state_len();
-            match ahead.real_state() {
-                Some(state) => self.ch.rewind.capture(len, |buffer| {
-                    buffer.clear();
-                    buffer.extend_from_slice(state);
-                }),
-                None => self.ch.rewind.capture(len, |buffer| nes.capture_lean(buffer)),
-            }
+            self.ch.rewind.capture(nes.lean_state_len(), |buffer| ahead.capture_real(nes, buffer));
         }
 
         let now = Instant::now();

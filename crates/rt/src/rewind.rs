@@ -281,8 +281,6 @@ pub struct RewindShared {
     /// Time spent compressing, in all, and captures compressed.
     pub compress_ns: AtomicU64,
     pub compressed: AtomicU64,
-    /// The state length the store holds.
-    pub state_len: AtomicU64,
 }
 
 /// The rewind figures as the runtime reports them.
@@ -339,26 +337,19 @@ pub(crate) fn spawn(frames: usize) -> std::io::Result<(RewindLink, RewindWorker)
         history: None,
         recording: frames > 0,
         frames: frames as u64,
-        shared: Arc::clone(&shared),
+        shared,
         lost: 0,
         starved: 0,
         capture_ns: 0,
     };
-    Ok((link, RewindWorker { stop, shared, thread: Some(thread) }))
+    Ok((link, RewindWorker { stop, thread: Some(thread) }))
 }
 
 /// The worker thread, stopped when dropped.
 #[derive(Debug)]
 pub struct RewindWorker {
     stop: Arc<AtomicBool>,
-    shared: Arc<RewindShared>,
     thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl RewindWorker {
-    pub fn shared(&self) -> &Arc<RewindShared> {
-        &self.shared
-    }
 }
 
 impl Drop for RewindWorker {
@@ -448,7 +439,6 @@ fn worker(mut ends: WorkerEnds, frames: usize, shared: &RewindShared, stop: &Ato
         shared.frames.store(store.len() as u64, Ordering::Relaxed);
         shared.bytes.store(store.bytes() as u64, Ordering::Relaxed);
         shared.keyframes.store(store.keyframes() as u64, Ordering::Relaxed);
-        shared.state_len.store(state_len as u64, Ordering::Relaxed);
         if !busy {
             std::thread::sleep(Duration::from_millis(1));
         }

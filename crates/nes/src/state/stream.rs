@@ -220,6 +220,15 @@ impl<'a> Reader<'a> {
         Reader { data, pos: 0, short: false, lean: true }
     }
 
+    /// Bytes it reads from.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
     /// True when every read was satisfied and every byte was used.
     pub fn finish(&self) -> bool {
         !self.short && self.pos == self.data.len()

@@ -172,6 +172,12 @@ pub(crate) fn performance(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     time_control(ui, cx);
 }
 
+/// The buttons the latency measurement can press.
+const MEASURED_BUTTONS: [(&str, u8); 4] = {
+    use phosphor_nes::button::*;
+    [("A", A), ("B", B), ("Start", START), ("Right", RIGHT)]
+};
+
 /// Run-ahead's share of the frame, the rewind history, and the measured
 /// press-to-picture latency of this game.
 fn time_control(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
@@ -205,8 +211,7 @@ fn time_control(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     }
     ui.horizontal(|ui| {
         ui.label("press to picture:");
-        let names = [("A", phosphor_nes::button::A), ("B", phosphor_nes::button::B), ("Start", phosphor_nes::button::START), ("Right", phosphor_nes::button::RIGHT)];
-        for (name, bit) in names {
+        for (name, bit) in MEASURED_BUTTONS {
             ui.selectable_value(&mut cx.state.measure_button, bit, name);
         }
         let busy = cx.state.measuring.is_some();
@@ -215,12 +220,7 @@ fn time_control(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
         }
     });
     for result in &cx.state.latencies {
-        let name = match result.button {
-            b if b == phosphor_nes::button::A => "A",
-            b if b == phosphor_nes::button::B => "B",
-            b if b == phosphor_nes::button::START => "Start",
-            _ => "Right",
-        };
+        let name = MEASURED_BUTTONS.iter().find(|(_, bit)| *bit == result.button).map_or("?", |(name, _)| name);
         let frames = result.frames.map_or("no change on screen within 2 s".into(), |n| format!("{n} frames"));
         ui.monospace(format!("  {name}, run-ahead {}: {frames}", result.run_ahead));
     }
