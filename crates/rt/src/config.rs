@@ -5,7 +5,7 @@ use std::time::Duration;
 
 /// Everything [`crate::Runtime::spawn`] needs to know. `Default` is what a
 /// player gets: SCHED_FIFO 80 on the last core, memory locked, 48 kHz sound
-/// kept about 32 ms ahead of the device.
+/// kept 6 ms ahead of the device (raised by underruns up to 32 ms).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Name of the emulation thread (what `top -H` and debuggers show).
@@ -19,9 +19,13 @@ pub struct Config {
     pub lock_memory: bool,
     /// Host sample rate of the sound stream.
     pub sample_rate: u32,
-    /// How far ahead of the audio device the sound ring is kept: dynamic
-    /// rate control steers its fill level to this.
+    /// How far ahead of the audio device the sound ring is kept (its fill
+    /// just before a frame's samples go in): dynamic rate control steers
+    /// to this. Where it starts: underruns raise it.
     pub audio_latency: Duration,
+    /// How far underruns may raise `audio_latency`, 1 ms each (after the
+    /// first second of playback). Equal to it or below: fixed.
+    pub audio_latency_max: Duration,
     /// Capacity of the sound ring (must exceed `audio_latency` by at least
     /// a frame of sound).
     pub audio_capacity: Duration,
@@ -34,6 +38,10 @@ pub struct Config {
     /// `SetRewind`). Two minutes by default.
     pub rewind_frames: u32,
 }
+
+/// The sound ring's starting lead over the device: one 256-frame device
+/// period and a little, which a machine that keeps up never underruns.
+pub const DEFAULT_AUDIO_LEAD: Duration = Duration::from_millis(6);
 
 /// Where the emulation thread runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +85,8 @@ impl Default for Config {
             pin: Pin::LastCore,
             lock_memory: true,
             sample_rate: 48_000,
-            audio_latency: Duration::from_millis(32),
+            audio_latency: DEFAULT_AUDIO_LEAD,
+            audio_latency_max: Duration::from_millis(32),
             audio_capacity: Duration::from_millis(250),
             max_speed: 8.0,
             rings: RingSizes::default(),

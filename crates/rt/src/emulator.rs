@@ -578,7 +578,6 @@ impl Emulator {
             nes.set_buttons(port, buttons);
         }
         self.status.rom_hash = nes.cartridge().rom_hash();
-        self.status.audio.target = self.config.samples(self.config.audio_latency);
         self.past_breakpoint = false;
         self.input_since = None;
         self.ch.audio.control.reset();
@@ -771,6 +770,10 @@ impl Emulator {
         audio.overruns = self.ch.audio.overruns;
         audio.dropped_samples = self.ch.audio.dropped_samples;
         audio.underruns = stats.underruns;
+        audio.target = stats.lead;
+        audio.target_max = stats.lead_max;
+        audio.drains = stats.drains;
+        audio.callbacks = stats.callbacks;
         self.status.input_fill = self.ch.input.slots();
         self.status.spin_margin = self.pacer.margin();
         self.status.rt_heap_calls = alloc::watched_heap_calls();

@@ -65,17 +65,18 @@ mod telemetry;
 
 pub use alloc::CountingAllocator;
 pub use audio::{
-    detached as detached_audio, AudioFeed, AudioOutput, AudioStats, RateControl, SimulatedDevice, MAX_RATE_ADJUST,
+    detached as detached_audio, AudioFeed, AudioOutput, AudioStats, Mark, RateControl, SimulatedDevice, SoundMarker,
+    BACKLOG_RATE_ADJUST, MARK_HALF, MARK_LEVEL, MAX_RATE_ADJUST,
 };
 pub use command::{
     Command, CommandError, CommandId, DebugRequest, DebugStopped, Done, Registers, Reply, Snapshot, StepBack,
     CALL_STACK_DEPTH, MAX_BREAKPOINTS,
 };
-pub use config::{Config, Pin, RingSizes};
+pub use config::{Config, Pin, RingSizes, DEFAULT_AUDIO_LEAD};
 pub use frame::{Frame, FrameReader};
 pub use game::Game;
 pub use input::{InputEvent, InputSender};
-pub use os::{Priority, ThreadSetup};
+pub use os::{raise_current_thread, raise_threads_named, Priority, ThreadSetup};
 pub use pacer::{Pacer, Plan, Tick};
 pub use runtime::{Runtime, SpawnError, TraceReader};
 pub use telemetry::{AudioFigures, Event, FrameRecord, Losses, PanicReport, RunState, Status};

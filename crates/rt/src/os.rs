@@ -62,6 +62,42 @@ pub fn set_up_current_thread(config: &Config) -> ThreadSetup {
     setup
 }
 
+/// Asks SCHED_FIFO `priority` for the calling thread (another real-time
+/// thread than the emulation's: the sound device's callback) and says what
+/// it runs with after. Makes no allocation when granted.
+pub fn raise_current_thread(priority: u8) -> Priority {
+    let _ = request_fifo(priority);
+    current_priority()
+}
+
+/// Raises the threads of this process whose names start with `prefix` to
+/// SCHED_FIFO `priority` (threads a library started that the program holds
+/// no handle to: the sound server's client thread, which carries the
+/// device's samples to the server); returns how many it raised.
+#[cfg(target_os = "linux")]
+pub fn raise_threads_named(prefix: &str, priority: u8) -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    let mut raised = 0;
+    for task in tasks.flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<libc::pid_t>().ok()) else { continue };
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !name.trim_end().starts_with(prefix) {
+            continue;
+        }
+        let param = libc::sched_param { sched_priority: i32::from(priority.clamp(1, 99)) };
+        // A thread id of this process: sched_setscheduler takes it.
+        if unsafe { libc::sched_setscheduler(tid, libc::SCHED_FIFO, &param) } == 0 {
+            raised += 1;
+        }
+    }
+    raised
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn raise_threads_named(_prefix: &str, _priority: u8) -> usize {
+    0
+}
+
 #[cfg(unix)]
 fn request_fifo(priority: u8) -> Result<(), String> {
     use thread_priority::unix::{

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use phosphor_nes::debug::TraceEntry;
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use crate::audio::{AudioInput, AudioOutput, AudioShared, AudioStats};
+use crate::audio::{AudioInput, AudioOutput, AudioShared, AudioStats, SoundMarker};
 use crate::command::{Command, CommandId, Envelope, Reply};
 use crate::config::Config;
 use crate::emulator::{Channels, Emulator, Garbage};
@@ -48,6 +48,8 @@ pub struct Runtime {
     frames: Option<FrameReader>,
     audio: Option<AudioOutput>,
     audio_shared: Arc<AudioShared>,
+    sample_rate: u32,
+    audio_capacity: usize,
     trace: Option<Consumer<TraceEntry>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<Option<Box<Game>>>>,
@@ -76,7 +78,11 @@ impl Runtime {
         let (trace_tx, trace_rx) = RingBuffer::new(sizes.trace);
         let (frame_in, frame_out) = triple_buffer::triple_buffer(&Frame::blank());
         let (status_in, status_out) = triple_buffer::triple_buffer(&Status::default());
-        let audio_shared = Arc::new(AudioShared::new(latency));
+        let latency_max = config.samples(config.audio_latency_max).max(latency);
+        if capacity < latency_max + frame_samples {
+            return Err(SpawnError::AudioRing { capacity, latency: latency_max });
+        }
+        let audio_shared = Arc::new(AudioShared::new(latency, latency_max, config.sample_rate));
         let stop = Arc::new(AtomicBool::new(false));
         let (rewind, rewind_worker) = crate::rewind::spawn(config.rewind_frames as usize)?;
 
@@ -90,7 +96,7 @@ impl Runtime {
             events: event_tx,
             garbage: garbage_tx,
             trace: trace_tx,
-            audio: AudioInput::new(audio_tx, Arc::clone(&audio_shared), latency),
+            audio: AudioInput::new(audio_tx, Arc::clone(&audio_shared), latency, config.sample_rate),
             rewind,
         };
         let name = config.thread_name.clone();
@@ -113,6 +119,8 @@ impl Runtime {
             audio: Some(AudioOutput::new(audio_rx, Arc::clone(&audio_shared), sample_rate)),
             trace: Some(trace_rx),
             audio_shared,
+            sample_rate,
+            audio_capacity: capacity,
             stop,
             thread: Some(thread),
             rewind_worker: Some(rewind_worker),
@@ -206,6 +214,25 @@ impl Runtime {
 
     pub fn take_frames(&mut self) -> Option<FrameReader> {
         self.frames.take()
+    }
+
+    /// Sets the sound ring's lead (and how far near-underruns may raise it)
+    /// while it plays, within what the ring holds; returns the lead set.
+    /// Rate control takes the fill there at its pace (a lower lead counts
+    /// as a backlog: a second or so).
+    pub fn set_audio_lead(&self, lead: Duration, max: Duration) -> Duration {
+        let rate = f64::from(self.sample_rate);
+        let frame = (self.sample_rate / 50) as usize;
+        let limit = self.audio_capacity.saturating_sub(frame);
+        let lead_samples = ((lead.as_secs_f64() * rate).round() as usize).min(limit);
+        let max_samples = ((max.as_secs_f64() * rate).round() as usize).clamp(lead_samples, limit);
+        self.audio_shared.set_lead(lead_samples, max_samples);
+        Duration::from_secs_f64(lead_samples as f64 / rate)
+    }
+
+    /// Asks for clicks in the sound and tells when each went into the ring.
+    pub fn sound_marker(&self) -> SoundMarker {
+        SoundMarker::new(Arc::clone(&self.audio_shared))
     }
 
     pub fn take_audio(&mut self) -> Option<AudioOutput> {

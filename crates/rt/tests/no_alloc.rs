@@ -54,9 +54,18 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     let mut state = Vec::with_capacity(1 << 20);
     let mut records = 0;
     let mut round = 0u32;
+    // A sound probe's clicks, and the lead changed while it plays.
+    let marker = rt.sound_marker();
     while started.elapsed() < Duration::from_secs(10) {
         // A player: a new button every 7 ms or so.
         round += 1;
+        if round.is_multiple_of(20) {
+            marker.request();
+        }
+        if round.is_multiple_of(300) {
+            let lead = Duration::from_millis(u64::from(6 + round / 300 % 3 * 10));
+            rt.set_audio_lead(lead, Duration::from_millis(32));
+        }
         rt.input().unwrap().send(0, (round % 256) as u8);
         rt.input().unwrap().send(1, (round / 3 % 256) as u8);
         records += rt.drain_records(|_| {});
@@ -118,6 +127,7 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
     assert!(status.frames > 400, "it ran: {} frames", status.frames);
     assert!(records > 400, "telemetry flowed: {records} records");
     assert!(heard > 48_000 * 5, "sound flowed: {heard} samples");
+    assert!(marker.last().is_some_and(|m| m.count > 20), "clicks went in: {:?}", marker.last());
     assert!(round > 1000, "input flowed: {round} rounds");
     assert!(traced > 100_000, "the trace flowed: {traced} entries");
     assert_eq!(status.rt_heap_calls, Some(0), "heap calls on the emulation thread");
