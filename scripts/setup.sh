@@ -2,8 +2,11 @@
 # Installs what Phosphor needs beyond a Rust toolchain, if it is missing:
 # the system libraries the windowed frontend builds against (ALSA, udev,
 # Wayland; X11 is loaded at run time), software Vulkan and an X server
-# with no screen (to render and to test without a GPU or a display), and
-# xdotool (the window tests type keys with it). Extra package names given
+# with no screen (to render and to test without a GPU or a display),
+# xdotool (the window tests type keys with it), a sound server with the
+# ALSA plugin that routes the default device to it (the sound tests start
+# a private PulseAudio with a null sink and record its monitor with parec)
+# and stress-ng (to keep a core busy while they measure). Extra package names given
 # as arguments are installed too (e.g. `scripts/setup.sh cc65` to rebuild
 # the demo ROM).
 set -euo pipefail
@@ -17,6 +20,7 @@ packages=(
     pkg-config libasound2-dev libudev-dev libwayland-dev
     libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6
     mesa-vulkan-drivers libvulkan1 xvfb xdotool
+    pulseaudio pulseaudio-utils libasound2-plugins stress-ng
 )
 need=()
 for pkg in "${packages[@]}" "$@"; do

@@ -27,7 +27,7 @@ pub fn run(args: &PlayArgs) -> ExitCode {
         phosphor_io::block_on(phosphor_frontend::settings::load(&*storage.io, &storage.pool, &folders.settings()))
     });
     if let Some(loaded) = &settings {
-        config.audio_latency = loaded.settings.audio_latency();
+        (config.audio_latency, config.audio_latency_max) = loaded.settings.audio_latency();
     }
 
     let mut app = App::new();

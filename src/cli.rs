@@ -120,8 +120,9 @@ pub struct HeadlessArgs {
     #[arg(long, value_name = "FILE.phm", conflicts_with_all = ["press", "load_state", "ram_init", "region", "submapper"])]
     pub play: Option<PathBuf>,
     /// Run in real time on the emulation thread, paced, with a simulated
-    /// sound card taking 5 ms periods, and print one line of key=value
-    /// figures (frame times, deadline misses, pacing jitter, underruns...).
+    /// sound card taking 5 ms periods (or the real device, --audio real),
+    /// and print one line of key=value figures (frame times, deadline
+    /// misses, pacing jitter, underruns...).
     #[arg(long, conflicts_with_all = ["frames", "bench", "play", "record", "wav", "load_state", "save_state"])]
     pub realtime: bool,
     /// How long --realtime runs.
@@ -131,10 +132,32 @@ pub struct HeadlessArgs {
     #[arg(long, value_name = "N", default_value_t = 80, requires = "realtime",
           value_parser = clap::value_parser!(u8).range(0..=99))]
     pub rt_priority: u8,
-    /// How far ahead of the sound card --realtime keeps the sound ring.
-    #[arg(long, value_name = "MS", default_value_t = 32, requires = "realtime",
-          value_parser = clap::value_parser!(u64).range(5..=500))]
+    /// The sound --realtime plays to: a simulated card, or the default
+    /// device through the sound server, measured from the server's output
+    /// (four clicks a second found in a recording of its monitor; prints
+    /// audio_latency_ms=).
+    #[arg(long, value_enum, default_value_t = AudioArg::Simulated, requires = "realtime")]
+    pub audio: AudioArg,
+    /// How far ahead of the sound card --realtime keeps the sound ring
+    /// before each frame's samples go in.
+    #[arg(long, value_name = "MS", default_value_t = 6, requires = "realtime",
+          value_parser = clap::value_parser!(u64).range(1..=500))]
     pub audio_latency_ms: u64,
+    /// Let (near-)underruns raise --audio-latency-ms, 1 ms each, up to this
+    /// (0 or below it: the lead stays fixed).
+    #[arg(long, value_name = "MS", default_value_t = 32, requires = "realtime",
+          value_parser = clap::value_parser!(u64).range(0..=500))]
+    pub audio_latency_max_ms: u64,
+    /// Change the lead to MS at S seconds into the run, on the same stream
+    /// (prints audio_latency_ms_before= and audio_latency_ms_after=, the
+    /// clicks before the change and from 2 s after it: the measurement
+    /// checked against the configuration).
+    #[arg(long, value_name = "MS@S", value_parser = parse_lead_change, requires = "realtime")]
+    pub audio_latency_then: Option<(u64, f64)>,
+    /// The device period --audio real asks for, in frames.
+    #[arg(long, value_name = "FRAMES", default_value_t = phosphor_audio::DEVICE_BUFFER_FRAMES, requires = "realtime",
+          value_parser = clap::value_parser!(u32).range(32..=8192))]
+    pub device_buffer: u32,
     /// Frames of run-ahead (0 to 4): in frame runs and --bench through the
     /// core's run-ahead, in --realtime on the emulation thread.
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=4),
@@ -150,6 +173,25 @@ pub struct HeadlessArgs {
     #[arg(long, value_name = "BUTTONS@FRAME", value_parser = parse_press,
           conflicts_with_all = ["trace", "play", "record", "bench", "realtime"])]
     pub latency: Option<Press>,
+}
+
+fn parse_lead_change(text: &str) -> Result<(u64, f64), String> {
+    let (ms, at) = text.split_once('@').ok_or_else(|| format!("'{text}': expected MS@SECONDS, e.g. 10@7"))?;
+    let ms: u64 = ms.parse().map_err(|_| format!("'{ms}': not a number of milliseconds"))?;
+    let at: f64 = at.parse().map_err(|_| format!("'{at}': not a number of seconds"))?;
+    if !(1..=500).contains(&ms) || !(at.is_finite() && at >= 0.0) {
+        return Err(format!("'{text}': the lead must be 1-500 ms and the time at least 0 s"));
+    }
+    Ok((ms, at))
+}
+
+/// Where --realtime's sound goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AudioArg {
+    /// A thread taking 5 ms periods on its own clock.
+    Simulated,
+    /// The default output device (cpal, ALSA, the sound server).
+    Real,
 }
 
 /// Console regions the CLI can force.

@@ -1,19 +1,89 @@
 //! `phosphor headless ROM --realtime --seconds S`: the game on the real
 //! emulation thread, paced in real time, with a simulated sound card that
-//! takes 5 ms periods on its own clock; prints one line of figures.
+//! takes 5 ms periods on its own clock, or (`--audio real`) the default
+//! device through the sound server, the whole path measured from the
+//! server's output; prints one line of figures.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use phosphor_rt::stats::Summary;
+use phosphor_audio::{LatencyProbe, ProbePlan, ProbeResult};
 use phosphor_rt::{Config, Event, Game, Runtime, SimulatedDevice};
 
-use crate::cli::HeadlessArgs;
+use crate::cli::{AudioArg, HeadlessArgs};
 use crate::headless::load_cart;
 use crate::EXIT_BAD_INPUT;
 
 /// A sound card's period.
 const DEVICE_PERIOD: Duration = Duration::from_millis(5);
+
+/// How often `--audio real` clicks to measure (a millisecond of sound
+/// replaced four times a second).
+const CLICK_EVERY: Duration = Duration::from_millis(250);
+
+/// `--audio real` measures from the second second on: the first is the
+/// device's start (its first calls, a pause, the lead being learnt).
+const PROBE_WARMUP: Duration = Duration::from_secs(2);
+
+/// After `--audio-latency-then` changes the lead, the clicks of this long
+/// are left out: rate control is taking the fill to its new level.
+const LEAD_SETTLE: Duration = Duration::from_secs(2);
+
+/// Where the sound goes.
+enum Device {
+    Simulated(SimulatedDevice),
+    Real {
+        _output: Box<phosphor_audio::DeviceOutput>,
+        report: phosphor_audio::SoundReport,
+        stream: phosphor_audio::StreamHandle,
+        probe: LatencyProbe,
+    },
+}
+
+/// What the real device and its probe found.
+struct Heard {
+    samples: u64,
+    probe: Option<(phosphor_audio::SoundReport, Option<u8>, Result<ProbeResult, phosphor_audio::ProbeError>)>,
+}
+
+impl Device {
+    fn start(runtime: &mut Runtime, args: &HeadlessArgs) -> Result<Option<Device>, String> {
+        let marker = runtime.sound_marker();
+        let Some(audio) = runtime.take_audio() else { return Ok(None) };
+        if args.audio == AudioArg::Simulated {
+            return Ok(Some(Device::Simulated(SimulatedDevice::start(audio, DEVICE_PERIOD))));
+        }
+        let (output, report) = phosphor_audio::open_device(audio, args.device_buffer);
+        let output = match (output, &report.silent) {
+            (Some(output), None) => output,
+            (_, why) => return Err(format!("--audio real: {}", why.as_deref().unwrap_or("no sound output"))),
+        };
+        let plan = ProbePlan {
+            every: CLICK_EVERY,
+            count: None,
+            rate: report.sample_rate,
+            warmup: PROBE_WARMUP,
+            ..ProbePlan::default()
+        };
+        let probe = LatencyProbe::start(marker, plan).map_err(|e| format!("--audio real: {e}"))?;
+        let stream = output.stream.clone();
+        Ok(Some(Device::Real { _output: Box::new(output), report, stream, probe }))
+    }
+
+    fn stop(self) -> Heard {
+        match self {
+            Device::Simulated(device) => Heard { samples: device.stop() as u64, probe: None },
+            Device::Real { _output, report, stream, probe } => {
+                let result = probe.finish();
+                let samples = stream.played();
+                let priority = stream.callback_priority();
+                drop(_output);
+                Heard { samples, probe: Some((report, priority, result)) }
+            }
+        }
+    }
+}
 
 pub fn run(args: &HeadlessArgs) -> ExitCode {
     let cart = match load_cart(&args.rom, args.load_options()) {
@@ -27,6 +97,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         realtime_priority: (args.rt_priority > 0).then_some(args.rt_priority),
         sample_rate: args.sample_rate,
         audio_latency: Duration::from_millis(args.audio_latency_ms),
+        audio_latency_max: Duration::from_millis(args.audio_latency_max_ms),
         rewind_frames: if args.rewind { Config::default().rewind_frames } else { 0 },
         ..Config::default()
     };
@@ -43,14 +114,31 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
     {
         eprintln!("phosphor: run-ahead: {e}");
     }
-    let device = runtime.take_audio().map(|audio| SimulatedDevice::start(audio, DEVICE_PERIOD));
+    let device = match Device::start(&mut runtime, args) {
+        Ok(device) => device,
+        Err(message) => {
+            eprintln!("phosphor: {message}");
+            drop(runtime.shutdown());
+            return ExitCode::FAILURE;
+        }
+    };
     let mut frames = runtime.take_frames().expect("a new runtime has its frame reader");
 
     let mut summary = Summary::default();
     let (mut last_frame, mut held) = (0, 0u8);
     let run_for = Duration::from_secs_f64(args.seconds.max(0.0));
     let started = Instant::now();
+    let mut change = args.audio_latency_then.map(|(ms, at)| (Duration::from_millis(ms), Duration::from_secs_f64(at)));
+    let mut changed_at = None;
     while started.elapsed() < run_for {
+        if let Some((lead, at)) = change
+            && started.elapsed() >= at
+        {
+            let max = lead.max(Duration::from_millis(args.audio_latency_max_ms));
+            runtime.set_audio_lead(lead, max);
+            changed_at = Some(Instant::now());
+            change = None;
+        }
         std::thread::sleep(Duration::from_millis(2));
         runtime.drain_records(|r| summary.add(r));
         while let Some(event) = runtime.try_event() {
@@ -78,7 +166,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
     }
     let status = *runtime.status();
     runtime.drain_records(|r| summary.add(r));
-    let heard = device.map_or(0, SimulatedDevice::stop);
+    let heard = device.map(Device::stop);
     let audio = runtime.audio_stats();
     drop(runtime.shutdown());
 
@@ -90,7 +178,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         "frames={} deadline_misses={} resyncs={} frame_ms_p50={:.3} frame_ms_p99={:.3} frame_ms_p999={:.3} \
          frame_ms_max={:.3} pacing_jitter_us_p99={:.1} pacing_jitter_us_max={:.1} work_ms_p50={:.3} \
          work_ms_p99={:.3} work_ms_max={:.3} audio_underruns={} audio_ring_fill_min={} audio_ring_fill_max={} \
-         audio_overruns={} audio_ratio={:.5} audio_samples_played={heard}",
+         audio_overruns={} audio_ratio={:.5} audio_samples_played={}",
         summary.frames,
         summary.deadline_misses,
         summary.resyncs,
@@ -108,7 +196,60 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         audio.fill_max,
         status.audio.overruns,
         status.audio.ratio,
+        heard.as_ref().map_or(0, |h| h.samples),
     );
+    let per_ms = f64::from(args.sample_rate) / 1000.0;
+    line += &format!(
+        " audio_lead_ms={:.1} audio_lead_raises={} audio_drains={} audio_drained_samples={} audio_periods={} \
+         audio_periods_short_pct={:.3}",
+        audio.lead as f64 / per_ms,
+        audio.raises,
+        audio.drains,
+        audio.drained_samples,
+        audio.callbacks,
+        audio.short_percent(),
+    );
+    if let Some((report, priority, result)) = heard.and_then(|h| h.probe) {
+        line += &format!(
+            " audio_device_rate={} audio_device_buffer={} audio_callback_priority={} audio_server_threads_raised={}",
+            report.sample_rate,
+            report.device_buffer.map_or("default".to_string(), |f| f.to_string()),
+            priority.map_or("normal".to_string(), |p| format!("fifo:{p}")),
+            report.server_threads,
+        );
+        match result {
+            Ok(probe) => {
+                let ms = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
+                line += &format!(
+                    " audio_latency_ms={:.2} audio_device_ms={:.2} audio_latency_ms_p95={:.2} audio_latency_ms_min={:.2} \
+                     audio_latency_ms_max={:.2} audio_latency_clicks={} audio_latency_missed={} audio_recorded_s={:.1}",
+                    ms(probe.median()),
+                    ms(probe.device_median()),
+                    ms(probe.quantile(0.95)),
+                    ms(probe.quantile(0.0)),
+                    ms(probe.max()),
+                    probe.latencies.len(),
+                    probe.missed(),
+                    probe.recorded_s,
+                );
+                if let Some(at) = changed_at {
+                    let far = at + Duration::from_secs(3600);
+                    let (before, after) = (probe.between(started, at), probe.between(at + LEAD_SETTLE, far));
+                    line += &format!(
+                        " audio_latency_ms_before={:.2} audio_latency_ms_after={:.2} audio_latency_clicks_before={} \
+                         audio_latency_clicks_after={} audio_device_ms_before={:.2} audio_device_ms_after={:.2}",
+                        ms(before.median()),
+                        ms(after.median()),
+                        before.latencies.len(),
+                        after.latencies.len(),
+                        ms(before.device_median()),
+                        ms(after.device_median()),
+                    );
+                }
+            }
+            Err(e) => eprintln!("phosphor: --audio real: the latency was not measured: {e}"),
+        }
+    }
     if latency.count > 0 {
         line += &format!(" input_latency_ms_p50={:.3} input_latency_ms_max={:.3}", ms(latency.p50), ms(latency.max));
     }

@@ -109,3 +109,77 @@ pub fn distinct_colours(rgba: &[u8]) -> usize {
     colours.dedup();
     colours.len()
 }
+
+/// A private PulseAudio server with a null sink at 48 kHz, in user mode,
+/// in a folder of its own: the real sound path (kira, cpal, ALSA's pulse
+/// plugin, the server) with no sound card. Give its [`PulseServer::env`] to
+/// every process that should play or record through it. Stopped on drop.
+pub struct PulseServer {
+    _server: Guard,
+    pub dir: PathBuf,
+}
+
+impl PulseServer {
+    /// The variables that point a client at this server.
+    pub fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![("XDG_RUNTIME_DIR", self.dir.clone().into_os_string()), ("PULSE_RUNTIME_PATH", self.dir.join("pulse").into_os_string())]
+    }
+
+    /// Runs `pactl` against this server.
+    pub fn pactl(&self, args: &[&str]) -> Option<String> {
+        let out = Command::new("pactl").args(args).envs(self.env()).output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// Starts a sound server for one test, or says why it cannot and gives
+/// `None` (the test then skips).
+pub fn pulse(name: &str) -> Option<PulseServer> {
+    if !(have("pulseaudio") && have("parec") && have("pactl")) {
+        eprintln!("SKIPPED: pulseaudio, parec and pactl are needed (scripts/setup.sh installs them)");
+        return None;
+    }
+    let dir = fresh_dir(&format!("pulse-{name}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let server = Command::new("pulseaudio")
+        .args([
+            "-n",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "--disallow-exit",
+            "--use-pid-file=no",
+            "--log-target=stderr",
+            "-L",
+            "module-null-sink sink_name=phosphor rate=48000 channels=2",
+            "-L",
+            "module-native-protocol-unix auth-anonymous=1",
+        ])
+        .env("XDG_RUNTIME_DIR", &dir)
+        .env("PULSE_RUNTIME_PATH", dir.join("pulse"))
+        .env("HOME", &dir)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("server.log")).ok().map_or(Stdio::null(), Stdio::from))
+        .spawn();
+    let server = match server {
+        Ok(child) => Guard(child),
+        Err(e) => {
+            eprintln!("SKIPPED: the sound server would not start: {e}");
+            return None;
+        }
+    };
+    let pulse = PulseServer { _server: server, dir };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while pulse.pactl(&["info"]).is_none() {
+        if Instant::now() > deadline {
+            let log = std::fs::read_to_string(pulse.dir.join("server.log")).unwrap_or_default();
+            eprintln!("SKIPPED: the sound server did not answer in 15 s:\n{log}");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(pulse)
+}

@@ -7,16 +7,21 @@
 //! - [`output`]: our own kira `AudioManager` with the device buffer chosen
 //!   explicitly (256 frames, 5.3 ms at 48 kHz, then fallbacks), and the
 //!   latency it gets reported once in [`SoundReport`]. With no sound card
-//!   the game runs silent and says so once.
+//!   the game runs silent and says so once. The device's thread asks for
+//!   SCHED_FIFO at its first call;
+//! - [`probe`]: the whole path measured from outside, clicks in the sound
+//!   found again in a recording of the sound server's output.
 //!
 //! bevy_kira_audio has no way to play a custom stream, so it is not used
 //! for the emulator's sound.
 
 pub mod output;
+pub mod probe;
 pub mod stream;
 
-pub use output::{SoundOutput, SoundReport, DEVICE_BUFFER_FRAMES};
-pub use stream::{EmulatorSound, StreamHandle};
+pub use output::{open_device, DeviceOutput, SoundOutput, SoundPath, SoundReport, DEVICE_BUFFER_FRAMES};
+pub use probe::{LatencyProbe, ProbeError, ProbePlan, ProbeResult};
+pub use stream::{EmulatorSound, StreamHandle, CALLBACK_PRIORITY};
 
 use bevy::prelude::*;
 

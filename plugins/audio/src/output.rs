@@ -14,6 +14,10 @@ use crate::stream::{EmulatorSound, StreamHandle};
 /// The device buffer asked for first: 256 frames, 5.3 ms at 48 kHz.
 pub const DEVICE_BUFFER_FRAMES: u32 = 256;
 
+/// The names the sound servers' client libraries give the thread that
+/// talks to the server (libpulse's threaded main loop, PipeWire's loop).
+const SERVER_THREADS: [&str; 2] = ["threaded-ml", "data-loop"];
+
 /// What the sound output got, for the log and the debugger panel.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct SoundReport {
@@ -24,10 +28,24 @@ pub struct SoundReport {
     pub device_buffer: Option<u32>,
     /// The sound ring's target fill in ms (the emulation thread keeps it).
     pub ring_ms: f64,
-    /// From the core's sample to the speaker, estimated: ring target plus
-    /// two device buffers.
+    /// From the core's sample to the speaker, estimated: the ring's lead
+    /// plus two device buffers (what the sound server adds is not in it:
+    /// measure it with a probe).
     pub latency_ms: f64,
+    /// Sound-server client threads raised to real-time priority.
+    pub server_threads: usize,
 }
+
+/// What the debugger looks at and measures of the playing stream: the
+/// ring's marker (clicks for a probe) and the stream's handle.
+#[derive(Resource, Debug, Clone)]
+pub struct SoundPath {
+    pub marker: phosphor_rt::SoundMarker,
+    pub stream: StreamHandle,
+}
+
+/// A stream playing on the real device.
+pub type DeviceOutput = SoundOutput<CpalBackend>;
 
 /// The manager and the stream playing on it.
 #[derive(Resource)]
@@ -51,6 +69,7 @@ pub(crate) fn start(world: &mut World, mock: bool) {
     };
     let ring_ms = ring_target_ms(&ring);
     let rate = ring.sample_rate();
+    let marker = ring.marker();
     if mock {
         let settings = AudioManagerSettings {
             backend_settings: MockBackendSettings { sample_rate: rate },
@@ -58,6 +77,7 @@ pub(crate) fn start(world: &mut World, mock: bool) {
         };
         match play::<MockBackend>(settings, ring) {
             Ok(output) => {
+                world.insert_resource(SoundPath { marker, stream: output.stream.clone() });
                 world.insert_resource(output);
                 world.insert_resource(SoundReport { sample_rate: rate, ring_ms, latency_ms: ring_ms, ..default() });
             }
@@ -65,7 +85,7 @@ pub(crate) fn start(world: &mut World, mock: bool) {
         }
         return;
     }
-    let (output, report) = open_device(ring, rate, ring_ms);
+    let (output, report) = open_device(ring, DEVICE_BUFFER_FRAMES);
     match &report.silent {
         None => info!(
             "sound: {} Hz, device buffer {}, ring {:.0} ms: about {:.0} ms from the core to the speaker",
@@ -77,16 +97,21 @@ pub(crate) fn start(world: &mut World, mock: bool) {
         Some(why) => warn!("sound: {why}; the game runs silent"),
     }
     if let Some(output) = output {
+        world.insert_resource(SoundPath { marker, stream: output.stream.clone() });
         world.insert_resource(output);
     }
     world.insert_resource(report);
 }
 
-/// Tries the low-latency configuration first, then what the driver likes.
-/// Nothing here panics: every failure is a reason to run silent.
-fn open_device(ring: AudioOutput, rate: u32, ring_ms: f64) -> (Option<SoundOutput<CpalBackend>>, SoundReport) {
+/// Plays `ring` on the default device, with a device period of
+/// `buffer_frames` if the device takes it, else what the driver likes.
+/// Nothing here panics: every failure is a reason to run silent. No Bevy
+/// world needed: the headless CLI opens its device here too.
+pub fn open_device(ring: AudioOutput, buffer_frames: u32) -> (Option<SoundOutput<CpalBackend>>, SoundReport) {
+    let ring_ms = ring_target_ms(&ring);
+    let rate = ring.sample_rate();
     let attempts = [
-        Some(cpal::StreamConfig { channels: 2, sample_rate: rate, buffer_size: cpal::BufferSize::Fixed(DEVICE_BUFFER_FRAMES) }),
+        Some(cpal::StreamConfig { channels: 2, sample_rate: rate, buffer_size: cpal::BufferSize::Fixed(buffer_frames) }),
         Some(cpal::StreamConfig { channels: 2, sample_rate: rate, buffer_size: cpal::BufferSize::Default }),
         None,
     ];
@@ -107,16 +132,26 @@ fn open_device(ring: AudioOutput, rate: u32, ring_ms: f64) -> (Option<SoundOutpu
                 };
                 let buffer_ms = device_buffer.map_or(10.0, |f| f64::from(f) * 1000.0 / f64::from(device_rate));
                 let (sound, stream) = EmulatorSound::new(ring);
+                stream.ask_priority();
                 if let Err(err) = manager.play(sound) {
                     let report = SoundReport { silent: Some(format!("could not play: {err}")), ..default() };
                     return (None, report);
                 }
+                // The sound server's client thread (PulseAudio's, PipeWire's)
+                // carries what the callback wrote on to the server: at
+                // normal priority the renderer can hold it up for longer
+                // than the device's buffer.
+                let server_threads = SERVER_THREADS
+                    .iter()
+                    .map(|name| phosphor_rt::raise_threads_named(name, crate::stream::CALLBACK_PRIORITY))
+                    .sum();
                 let report = SoundReport {
                     silent: None,
                     sample_rate: device_rate,
                     device_buffer,
                     ring_ms,
                     latency_ms: ring_ms + 2.0 * buffer_ms,
+                    server_threads,
                 };
                 return (Some(SoundOutput { manager: SyncCell::new(manager), stream }), report);
             }

@@ -1,6 +1,6 @@
 //! The emulator's sound as a kira `Sound`.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
 use kira::info::Info;
@@ -29,7 +29,18 @@ struct Shared {
     volume: AtomicU32,
     /// The device's rate, once known.
     device_rate: AtomicU32,
+    /// Ask for real-time scheduling on the device's thread at its first call.
+    raise: AtomicBool,
+    /// The SCHED_FIFO priority the device's thread got (0: normal, or not
+    /// asked yet).
+    priority: AtomicU8,
 }
+
+/// The SCHED_FIFO priority asked for the sound device's thread (and the
+/// sound server's client thread): over the emulation thread's (80), whose
+/// frame takes a millisecond or more, since a device period is 5 ms and its
+/// work a few microseconds; over anything of normal priority (the renderer).
+pub const CALLBACK_PRIORITY: u8 = 85;
 
 impl StreamHandle {
     fn new() -> Self {
@@ -54,6 +65,20 @@ impl StreamHandle {
 
     pub fn volume(&self) -> f32 {
         f32::from_bits(self.shared.volume.load(Ordering::Relaxed))
+    }
+
+    /// Makes the device's thread ask for SCHED_FIFO [`CALLBACK_PRIORITY`]
+    /// at its next call (a real device's; not a mock's, whose calls are
+    /// made by whoever drives it).
+    pub fn ask_priority(&self) {
+        self.shared.raise.store(true, Ordering::Relaxed);
+    }
+
+    /// The SCHED_FIFO priority the device's thread runs at (`None`: normal
+    /// priority, or it has not asked for sound yet).
+    pub fn callback_priority(&self) -> Option<u8> {
+        let p = self.shared.priority.load(Ordering::Relaxed);
+        (p > 0).then_some(p)
     }
 
     /// The device's sample rate (0 until it has asked for sound).
@@ -126,6 +151,13 @@ impl EmulatorSound {
 
 impl Sound for EmulatorSound {
     fn process(&mut self, out: &mut [Frame], dt: f64, _info: &Info<'_>) {
+        if self.shared.raise.swap(false, Ordering::Relaxed) {
+            // Once, on the device's own thread: the renderer and everything
+            // else of normal priority must not keep it from its deadline.
+            if let phosphor_rt::Priority::Fifo(p) = phosphor_rt::raise_current_thread(CALLBACK_PRIORITY) {
+                self.shared.priority.store(p, Ordering::Relaxed);
+            }
+        }
         let volume = f32::from_bits(self.shared.volume.load(Ordering::Relaxed));
         let device_rate = (1.0 / dt).round();
         self.shared.device_rate.store(device_rate as u32, Ordering::Relaxed);

@@ -66,6 +66,7 @@ impl Plugin for DebuggerPlugin {
         }
         app.init_resource::<Workspace>()
             .init_resource::<DebugState>()
+            .init_resource::<model::SoundMeasure>()
             .init_resource::<files::FileTasks>()
             .init_resource::<overlay::Notices>()
             .init_resource::<phosphor_video::ScreenArea>()
@@ -83,6 +84,7 @@ impl Plugin for DebuggerPlugin {
                     model::send_requests,
                     model::receive_replies,
                     model::finish_measuring,
+                    model::finish_sound_measure,
                     model::drain_trace,
                     files::autosave,
                     overlay::collect,

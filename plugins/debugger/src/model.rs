@@ -541,6 +541,64 @@ pub(crate) fn receive_replies(
     }
 }
 
+/// The sound path measured from outside: clicks in the game's sound found
+/// in a recording of the sound server's output (see `phosphor_audio::probe`).
+#[derive(Resource, Debug, Default)]
+pub struct SoundMeasure {
+    pub(crate) probe: Option<phosphor_audio::LatencyProbe>,
+    /// The last measurement, or why it failed.
+    pub last: Option<Result<phosphor_audio::ProbeResult, String>>,
+}
+
+/// Clicks a sound measurement makes, 250 ms apart.
+pub const SOUND_CLICKS: usize = 12;
+
+impl SoundMeasure {
+    pub fn busy(&self) -> bool {
+        self.probe.is_some()
+    }
+
+    /// Starts measuring the stream `path` plays (at its volume).
+    pub fn start(&mut self, path: &phosphor_audio::SoundPath, rate: u32) {
+        let level = phosphor_rt::MARK_LEVEL * path.stream.volume();
+        if level < 0.05 {
+            self.last = Some(Err("the game's sound is muted: nothing to hear".into()));
+            return;
+        }
+        let plan = phosphor_audio::ProbePlan {
+            every: std::time::Duration::from_millis(250),
+            count: Some(SOUND_CLICKS),
+            level,
+            rate: if rate == 0 { 48_000 } else { rate },
+            ..phosphor_audio::ProbePlan::default()
+        };
+        match phosphor_audio::LatencyProbe::start(path.marker.clone(), plan) {
+            Ok(probe) => self.probe = Some(probe),
+            Err(e) => self.last = Some(Err(e.to_string())),
+        }
+    }
+}
+
+/// Takes a finished sound measurement.
+pub(crate) fn finish_sound_measure(mut measure: ResMut<'_, SoundMeasure>) {
+    if !measure.probe.as_ref().is_some_and(phosphor_audio::LatencyProbe::is_finished) {
+        return;
+    }
+    let Some(probe) = measure.probe.take() else { return };
+    let result = probe.finish().map_err(|e| e.to_string());
+    match &result {
+        Ok(r) => info!(
+            "sound latency measured: median {:.1} ms, max {:.1} ms ({} of {} clicks heard)",
+            r.median().unwrap_or_default().as_secs_f64() * 1e3,
+            r.max().unwrap_or_default().as_secs_f64() * 1e3,
+            r.latencies.len(),
+            r.marks
+        ),
+        Err(why) => warn!("sound latency not measured: {why}"),
+    }
+    measure.last = Some(result);
+}
+
 /// Takes a finished latency measurement.
 pub(crate) fn finish_measuring(mut state: ResMut<'_, DebugState>) {
     let Some(task) = state.measuring.as_mut() else { return };

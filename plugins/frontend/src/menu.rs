@@ -386,8 +386,9 @@ pub fn adjust_for(settings: &mut Settings, row: Row, direction: i32, game: Optio
             settings.emulation.region = order[(at + direction).rem_euclid(4) as usize];
         }
         Row::AudioLatency => {
-            let ms = settings.audio.latency_ms as i32 + 8 * direction;
-            settings.audio.latency_ms = ms.clamp(16, 96) as u32;
+            let order = crate::settings::AUDIO_LATENCIES;
+            let at = order.iter().position(|&ms| ms >= settings.audio.latency_ms).unwrap_or(order.len() - 1) as i32;
+            settings.audio.latency_ms = order[(at + direction).clamp(0, order.len() as i32 - 1) as usize];
         }
         Row::TurboRate => {
             let rate = settings.input.turbo_rate as i32 + 5 * direction;
@@ -453,7 +454,13 @@ pub fn describe_for(settings: &Settings, row: Row, game: Option<u64>) -> (&'stat
             }
             .into(),
         ),
-        Row::AudioLatency => ("Sound latency (next start)", format!("{} ms", settings.audio.latency_ms)),
+        Row::AudioLatency => (
+            "Sound latency (next start)",
+            match settings.audio.latency_ms {
+                0 => "Auto".to_string(),
+                ms => format!("{ms} ms"),
+            },
+        ),
         Row::TurboRate => ("Turbo speed", format!("{} a second", settings.input.turbo_rate)),
         Row::Bind(player, i) => {
             let key = settings.input.key(usize::from(player), usize::from(i));

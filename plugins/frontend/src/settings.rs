@@ -80,15 +80,20 @@ pub struct Audio {
     /// 0 to 1.
     pub volume: f32,
     pub muted: bool,
-    /// Sound buffered between the core and the device, 16 to 96 ms: lower
-    /// answers sooner, higher survives a busier machine. Takes effect at
-    /// the next start (the sound ring is sized when the thread starts).
+    /// Sound the ring keeps ahead of the device, before a frame's samples
+    /// go in: 0 is automatic (start at 6 ms, 1 ms more for each underrun,
+    /// up to 32), else fixed at 2 to 64 ms: lower answers sooner, higher
+    /// survives a busier machine. Takes effect at the next start (the
+    /// sound ring is sized when the thread starts).
     pub latency_ms: u32,
 }
 
+/// The fixed sound latencies the menu steps through (0: automatic).
+pub const AUDIO_LATENCIES: [u32; 9] = [0, 4, 6, 8, 12, 16, 24, 32, 48];
+
 impl Default for Audio {
     fn default() -> Self {
-        Audio { volume: 0.8, muted: false, latency_ms: 32 }
+        Audio { volume: 0.8, muted: false, latency_ms: 0 }
     }
 }
 
@@ -489,9 +494,17 @@ fn default_key(player: usize, i: usize) -> Option<KeyCode> {
 }
 
 impl Settings {
-    /// The sound latency as the emulation thread's configuration wants it.
-    pub fn audio_latency(&self) -> std::time::Duration {
-        std::time::Duration::from_millis(u64::from(self.audio.latency_ms.clamp(16, 96)))
+    /// The sound ring's lead as the emulation thread's configuration wants
+    /// it: where it starts, and how far underruns may raise it.
+    pub fn audio_latency(&self) -> (std::time::Duration, std::time::Duration) {
+        use std::time::Duration;
+        match self.audio.latency_ms {
+            0 => (phosphor_rt::DEFAULT_AUDIO_LEAD, Duration::from_millis(32)),
+            ms => {
+                let fixed = Duration::from_millis(u64::from(ms.clamp(2, 64)));
+                (fixed, fixed)
+            }
+        }
     }
 
     /// Values out of range (a hand-edited file) pulled back into range.
@@ -504,7 +517,9 @@ impl Settings {
         self.audio.volume = clamp(self.audio.volume, 0.0, 1.0);
         self.emulation.fast_forward = clamp(self.emulation.fast_forward, 2.0, 8.0);
         self.input.turbo_rate = self.input.turbo_rate.clamp(5, 30);
-        self.audio.latency_ms = self.audio.latency_ms.clamp(16, 96);
+        if self.audio.latency_ms != 0 {
+            self.audio.latency_ms = self.audio.latency_ms.clamp(2, 64);
+        }
         self.emulation.rewind_minutes = self.emulation.rewind_minutes.min(MAX_REWIND_MINUTES);
         self.emulation.run_ahead = self.emulation.run_ahead.min(MAX_RUN_AHEAD);
         for game in self.emulation.games.values_mut() {
@@ -586,6 +601,23 @@ pub async fn save(io: &dyn IoBackend, pool: &BufferPool, path: &Path, settings: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sound_latency_is_automatic_by_default_or_fixed() {
+        use std::time::Duration;
+        let mut settings = Settings::default();
+        assert_eq!(settings.audio.latency_ms, 0);
+        assert_eq!(settings.audio_latency(), (phosphor_rt::DEFAULT_AUDIO_LEAD, Duration::from_millis(32)), "auto: low, may rise");
+        crate::menu::adjust(&mut settings, crate::menu::Row::AudioLatency, 1);
+        assert_eq!(settings.audio.latency_ms, 4);
+        assert_eq!(settings.audio_latency(), (Duration::from_millis(4), Duration::from_millis(4)), "fixed");
+        crate::menu::adjust(&mut settings, crate::menu::Row::AudioLatency, -1);
+        assert_eq!(settings.audio.latency_ms, 0, "back to Auto");
+        crate::menu::adjust(&mut settings, crate::menu::Row::AudioLatency, -1);
+        assert_eq!(settings.audio.latency_ms, 0, "Auto is the first");
+        settings.audio.latency_ms = 500;
+        assert_eq!(settings.clamped().audio.latency_ms, 64, "a hand-edited file is pulled into range");
+    }
 
     #[test]
     fn old_files_with_missing_fields_still_load() {

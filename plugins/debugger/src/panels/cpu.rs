@@ -144,17 +144,7 @@ pub(crate) fn performance(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     ui.monospace(format!("frame {:.2} ms  work {:.2} ms", s.interval.as_secs_f64() * 1e3, s.work.as_secs_f64() * 1e3));
     ui.monospace(format!("pacing {:+.0} us  spin {:.2} ms", s.pacing_error_ns as f64 / 1e3, s.spin_margin.as_secs_f64() * 1e3));
     ui.monospace(format!("deadline misses {}  resyncs {}  speed {:.1}x", s.deadline_misses, s.resyncs, s.speed));
-    ui.monospace(format!("sound ring {} / {} (target {})  rate {:.4}", s.audio.fill, s.audio.capacity, s.audio.target, s.audio.ratio));
-    ui.monospace(format!("underruns {}  overruns {}", telemetry.audio.underruns, s.audio.overruns));
-    match cx.sound {
-        Some(SoundReport { silent: Some(why), .. }) => {
-            ui.monospace(format!("sound off: {why}"));
-        }
-        Some(report) => {
-            ui.monospace(format!("sound out ~{:.0} ms ({} Hz)", report.latency_ms, report.sample_rate));
-        }
-        None => {}
-    }
+    sound(ui, cx);
     let latency = s.input_latency.map_or("-".into(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3));
     let worst = telemetry.worst_input_latency_ms().map_or("-".into(), |ms| format!("{ms:.1} ms"));
     ui.monospace(format!("input to frame {latency} (worst {worst})"));
@@ -170,6 +160,85 @@ pub(crate) fn performance(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     ));
     ui.monospace(format!("trace entries lost {}", s.lost.trace));
     time_control(ui, cx);
+}
+
+/// The sound path: the ring's lead and fill, the device, and the latency
+/// measured from the sound server's output.
+fn sound(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let telemetry = cx.telemetry;
+    let (s, a) = (&telemetry.status, &telemetry.audio);
+    let per_ms = f64::from(cx.sound.map_or(48_000, |r| r.sample_rate).max(1)) / 1000.0;
+    let auto = if a.lead_max > a.lead {
+        format!("auto up to {:.0} ms", a.lead_max as f64 / per_ms)
+    } else if a.raises > 0 {
+        "at its ceiling".to_string()
+    } else {
+        "fixed".to_string()
+    };
+    ui.monospace(format!(
+        "sound lead {:.1} ms ({auto}, raised {}x)  ring {} / {}  rate {:.4}",
+        a.lead as f64 / per_ms,
+        a.raises,
+        s.audio.fill,
+        s.audio.capacity,
+        s.audio.ratio
+    ));
+    ui.monospace(format!(
+        "underruns {} ({:.3}% of {} calls)  overruns {}  backlogs dropped {} ({:.0} ms)",
+        a.underruns,
+        a.short_percent(),
+        a.callbacks,
+        s.audio.overruns,
+        a.drains,
+        a.drained_samples as f64 / per_ms
+    ));
+    match cx.sound {
+        Some(SoundReport { silent: Some(why), .. }) => {
+            ui.monospace(format!("sound off: {why}"));
+            return;
+        }
+        Some(report) => {
+            let buffer = report.device_buffer.map_or("driver's buffer".to_string(), |f| {
+                format!("buffer 2 x {f} frames ({:.1} ms)", 2.0 * f64::from(f) / per_ms)
+            });
+            let priority = cx
+                .sound_path
+                .and_then(|p| p.stream.callback_priority())
+                .map_or("normal priority".to_string(), |p| format!("SCHED_FIFO {p}"));
+            ui.monospace(format!(
+                "device {} Hz, {buffer}, callback {priority}, server threads raised {}",
+                report.sample_rate, report.server_threads
+            ));
+        }
+        None => return,
+    }
+    ui.horizontal(|ui| {
+        let measured = match &cx.sound_measure.last {
+            Some(Ok(r)) => match (r.median(), r.max()) {
+                (Some(median), Some(max)) => format!(
+                    "sound latency {:.1} ms measured (max {:.1}, {} of {} clicks)",
+                    median.as_secs_f64() * 1e3,
+                    max.as_secs_f64() * 1e3,
+                    r.latencies.len(),
+                    r.marks
+                ),
+                _ => "sound latency: no click came back".to_string(),
+            },
+            Some(Err(why)) => format!("sound latency not measured: {why}"),
+            None => format!("sound latency ~{:.0} ms estimated", cx.sound.map_or(0.0, |r| r.latency_ms)),
+        };
+        ui.monospace(measured);
+        let busy = cx.sound_measure.busy();
+        let button = ui.add_enabled(
+            !busy && cx.sound_path.is_some(),
+            egui::Button::new(if busy { "listening…" } else { "Measure sound" }),
+        );
+        if button.clicked()
+            && let (Some(path), Some(report)) = (cx.sound_path, cx.sound)
+        {
+            cx.sound_measure.start(path, report.sample_rate);
+        }
+    });
 }
 
 /// The buttons the latency measurement can press.

@@ -10,13 +10,13 @@ mod trace;
 
 use bevy::prelude::*;
 use bevy_egui::{egui, EguiContexts};
-use phosphor_audio::SoundReport;
+use phosphor_audio::{SoundPath, SoundReport};
 use phosphor_emulation::{Emulator, Telemetry};
 use phosphor_input::KeyboardFocus;
 use phosphor_video::ScreenArea;
 
 use crate::files::FileTasks;
-use crate::model::DebugState;
+use crate::model::{DebugState, SoundMeasure};
 use crate::workspace::{self, Dock, PanelKind, Workspace};
 
 pub use code::{code_lines, CodeLine};
@@ -28,6 +28,8 @@ pub(crate) struct Ctx<'a> {
     pub emulator: &'a Emulator,
     pub files: &'a mut FileTasks,
     pub sound: Option<&'a SoundReport>,
+    pub sound_path: Option<&'a SoundPath>,
+    pub sound_measure: &'a mut SoundMeasure,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -39,6 +41,8 @@ pub(crate) fn draw(
     telemetry: Res<'_, Telemetry>,
     emulator: Res<'_, Emulator>,
     sound: Option<Res<'_, SoundReport>>,
+    sound_path: Option<Res<'_, SoundPath>>,
+    mut sound_measure: ResMut<'_, SoundMeasure>,
     mouse: Res<'_, ButtonInput<MouseButton>>,
     mut area: ResMut<'_, ScreenArea>,
     mut focus: ResMut<'_, KeyboardFocus>,
@@ -63,7 +67,15 @@ pub(crate) fn draw(
         stop_line(ui, &state, &telemetry);
     });
     taken.push(bar.response.rect);
-    let mut cx = Ctx { state: &mut state, telemetry: &telemetry, emulator: &emulator, files: &mut files, sound: sound.as_deref() };
+    let mut cx = Ctx {
+        state: &mut state,
+        telemetry: &telemetry,
+        emulator: &emulator,
+        files: &mut files,
+        sound: sound.as_deref(),
+        sound_path: sound_path.as_deref(),
+        sound_measure: &mut sound_measure,
+    };
     // The bottom dock first, so that it spans the window under the side docks.
     for dock in [Dock::Bottom, Dock::Left, Dock::Right] {
         let panels = workspace.layout.in_dock(dock);
