@@ -3,8 +3,9 @@
 //! [`AudioOutput`]. Dynamic rate control keeps the ring's fill level, as it
 //! stands just before each frame's samples go in, at the configured lead by
 //! nudging the core's resampling ratio (at most 0.5%, inaudible; 2% while
-//! the fill is over 5 ms off: a backlog draining, a new lead), so the two clocks (the pacer's and the
-//! sound card's) never drift apart into underruns or a growing delay.
+//! the fill is over 5 ms off: a backlog draining, a new lead), so the two
+//! clocks (the pacer's and the sound card's) never drift apart into
+//! underruns or a growing delay.
 //!
 //! That lead is what the ring adds to the first sample of a frame: the
 //! frame's sound is made all at once, so its later samples wait as long as
@@ -12,9 +13,10 @@
 //! ring short, or within 2 ms of short (after the first second of
 //! playback), raises it by 1 ms, up to a ceiling, so it settles on the
 //! smallest value this machine keeps up with, mostly before a gap is heard.
-//! A device that stops calling (still opening, or stalled) gets no queue. A ring that still holds over
-//! two frames beyond the lead (the device stalled and came back) drops its
-//! oldest samples, counted, rather than staying late for good.
+//! A device that stops calling (still opening, or stalled) gets no queue;
+//! a ring that still holds over two frames beyond the lead (the device
+//! stalled and came back) drops its oldest samples, counted, rather than
+//! staying late for good.
 //!
 //! A [`SoundMarker`] asks the emulation thread to put a click into the next
 //! frame's samples and stamps the instant they went into the ring: what a
@@ -34,7 +36,7 @@ pub const MAX_RATE_ADJUST: f64 = 0.005;
 /// the second or two it takes).
 pub const BACKLOG_RATE_ADJUST: f64 = 0.02;
 
-/// Callbacks of playback before an underrun may raise the lead: the first
+/// Calls of playback before a (near-)underrun may raise the lead: the first
 /// second of a game (shaders compiling, the window opening) says nothing
 /// about the machine.
 const SETTLE_CALLBACKS: u64 = 400;
@@ -55,9 +57,9 @@ pub(crate) struct AudioShared {
     /// The lead: the fill kept just before a frame's samples go in, and the
     /// fill playback starts at (or restarts at after an underrun).
     pub start_fill: AtomicUsize,
-    /// How far underruns may raise the lead (equal to it: fixed).
+    /// How far (near-)underruns may raise the lead (equal to it: fixed).
     pub max_fill: AtomicUsize,
-    /// One underrun's raise (1 ms of samples).
+    /// One raise (1 ms of samples).
     step: usize,
     /// Above the lead by this much, the callback drops the oldest samples
     /// (and by half as much when playback starts); `usize::MAX`: never (a
@@ -92,7 +94,8 @@ pub struct AudioStats {
     /// `usize::MAX` and 0 until playback starts.
     pub fill_min: usize,
     pub fill_max: usize,
-    /// The lead in force (samples) and how many underruns raised it.
+    /// The lead in force and its ceiling (samples), and how many times
+    /// (near-)underruns raised it.
     pub lead: usize,
     pub lead_max: usize,
     pub raises: u64,
@@ -438,9 +441,9 @@ impl SimulatedDevice {
     }
 }
 
-/// Dynamic rate control on a smoothed fill level: a proportional term
-/// (a quarter of a frame's samples off gives the whole 0.5%) and a slow integral
-/// one, which learns the steady difference between the two clocks so the
+/// Dynamic rate control on a smoothed fill level: a proportional term (a
+/// quarter of a frame's samples off gives the whole 0.5%) and a slow
+/// integral one, which learns the steady difference between the two clocks so the
 /// fill settles on the target itself rather than beside it. A fill over
 /// 5 ms off the target (a backlog a stalled device left, a lead just
 /// changed) widens the range to 2% until it is within it again.
@@ -449,7 +452,7 @@ pub struct RateControl {
     target: f64,
     /// Samples off the target that give the whole normal correction.
     scale: f64,
-    /// Samples over the target that count as a backlog.
+    /// Samples off the target beyond which the range widens to 2%.
     backlog: f64,
     average: f64,
     integral: f64,
