@@ -137,6 +137,9 @@ impl Default for ProbePlan {
 pub struct LatencyProbe {
     stop: Arc<AtomicBool>,
     thread: JoinHandle<Result<ProbeResult, ProbeError>>,
+    /// The recorder, killed on finish (a recording that stops coming, as
+    /// from a suspended sink's monitor, must not keep the thread waiting).
+    recorder: Child,
 }
 
 impl LatencyProbe {
@@ -157,19 +160,25 @@ impl LatencyProbe {
             .spawn()
             .map_err(ProbeError::Recorder)?;
         let stop = Arc::new(AtomicBool::new(false));
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ProbeError::RecorderEnded("no output".into()));
+        };
         let thread = {
             let stop = Arc::clone(&stop);
             std::thread::Builder::new()
                 .name("phosphor-sound-probe".into())
-                .spawn(move || {
-                    let result = record(&mut child, &marker, plan, &stop);
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    result
-                })
-                .map_err(ProbeError::Recorder)?
+                .spawn(move || record(stdout, &marker, plan, &stop))
         };
-        Ok(LatencyProbe { stop, thread })
+        match thread {
+            Ok(thread) => Ok(LatencyProbe { stop, thread, recorder: child }),
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(ProbeError::Recorder(e))
+            }
+        }
     }
 
     /// Whether it has made all its clicks (or failed).
@@ -177,9 +186,17 @@ impl LatencyProbe {
         self.thread.is_finished()
     }
 
-    /// Stops (if it has not) and says what it found.
-    pub fn finish(self) -> Result<ProbeResult, ProbeError> {
+    /// Stops (if it has not) and says what it found: within about two
+    /// seconds, whatever the recorder does.
+    pub fn finish(mut self) -> Result<ProbeResult, ProbeError> {
         self.stop.store(true, Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !self.thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Ends the recording: a thread still waiting for it reads its end.
+        let _ = self.recorder.kill();
+        let _ = self.recorder.wait();
         self.thread.join().unwrap_or_else(|_| Err(ProbeError::RecorderEnded("the probe panicked".into())))
     }
 }
@@ -224,8 +241,12 @@ impl ClickFinder {
     }
 }
 
-fn record(child: &mut Child, marker: &SoundMarker, plan: ProbePlan, stop: &AtomicBool) -> Result<ProbeResult, ProbeError> {
-    let mut stdout = child.stdout.take().ok_or_else(|| ProbeError::RecorderEnded("no output".into()))?;
+fn record(
+    mut stdout: std::process::ChildStdout,
+    marker: &SoundMarker,
+    plan: ProbePlan,
+    stop: &AtomicBool,
+) -> Result<ProbeResult, ProbeError> {
     let rate = f64::from(plan.rate.max(1));
     let mut finder = ClickFinder::new(plan.level);
     let mut buffer = vec![0u8; 4096];
@@ -242,6 +263,10 @@ fn record(child: &mut Child, marker: &SoundMarker, plan: ProbePlan, stop: &Atomi
         let n = stdout.read(&mut buffer).map_err(|e| ProbeError::RecorderEnded(e.to_string()))?;
         let now = Instant::now();
         if n == 0 {
+            if stop.load(Ordering::Relaxed) {
+                // Ended by `finish`: what was recorded still counts.
+                break;
+            }
             return Err(ProbeError::RecorderEnded("parec closed its output".into()));
         }
         let mut bytes = &buffer[..n];
