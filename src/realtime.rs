@@ -22,8 +22,8 @@ const DEVICE_PERIOD: Duration = Duration::from_millis(5);
 /// replaced four times a second).
 const CLICK_EVERY: Duration = Duration::from_millis(250);
 
-/// `--audio real` measures from the second second on: the first is the
-/// device's start (its first calls, a pause, the lead being learnt).
+/// `--audio real` clicks from two seconds in: before, the device is
+/// starting (its first calls, a pause) and the lead is being learnt.
 const PROBE_WARMUP: Duration = Duration::from_secs(2);
 
 /// After `--audio-latency-then` changes the lead, the clicks of this long
@@ -34,7 +34,7 @@ const LEAD_SETTLE: Duration = Duration::from_secs(2);
 enum Device {
     Simulated(SimulatedDevice),
     Real {
-        _output: Box<phosphor_audio::DeviceOutput>,
+        output: Box<phosphor_audio::DeviceOutput>,
         report: phosphor_audio::SoundReport,
         stream: phosphor_audio::StreamHandle,
         probe: LatencyProbe,
@@ -68,17 +68,17 @@ impl Device {
         };
         let probe = LatencyProbe::start(marker, plan).map_err(|e| format!("--audio real: {e}"))?;
         let stream = output.stream.clone();
-        Ok(Some(Device::Real { _output: Box::new(output), report, stream, probe }))
+        Ok(Some(Device::Real { output: Box::new(output), report, stream, probe }))
     }
 
     fn stop(self) -> Heard {
         match self {
             Device::Simulated(device) => Heard { samples: device.stop() as u64, probe: None },
-            Device::Real { _output, report, stream, probe } => {
+            Device::Real { output, report, stream, probe } => {
                 let result = probe.finish();
                 let samples = stream.played();
                 let priority = stream.callback_priority();
-                drop(_output);
+                drop(output);
                 Heard { samples, probe: Some((report, priority, result)) }
             }
         }
