@@ -218,11 +218,6 @@ impl SoundMarker {
             ahead: self.shared.mark_fill.load(Ordering::Relaxed),
         })
     }
-
-    /// The ring's figures (lead, underruns), to print beside a measurement.
-    pub fn stats(&self) -> AudioStats {
-        self.shared.stats()
-    }
 }
 
 /// The device end of the sound ring: give it to the audio callback.
@@ -271,15 +266,7 @@ impl AudioOutput {
             // came back (as a sound server's does while it starts) left
             // queued would otherwise play late until rate control had
             // slowly taken it out.
-            let keep = lead.saturating_add(shared.drain_above / 2);
-            if available > keep
-                && let Ok(chunk) = self.ring.read_chunk(available - keep)
-            {
-                chunk.commit_all();
-                shared.drains.fetch_add(1, Ordering::Relaxed);
-                shared.drained_samples.fetch_add((available - keep) as u64, Ordering::Relaxed);
-                available = keep;
-            }
+            available = keep_newest(&mut self.ring, shared, available, lead.saturating_add(shared.drain_above / 2));
         }
         if !active {
             // Paused or muted on purpose: not an underrun.
@@ -290,14 +277,7 @@ impl AudioOutput {
         if available.saturating_sub(lead + out.len()) > shared.drain_above {
             // A backlog (the device stopped asking for a while): play on
             // from a frame past the lead, dropping the oldest samples.
-            let keep = lead + shared.drain_above / 2;
-            let skip = available - keep;
-            if let Ok(chunk) = self.ring.read_chunk(skip) {
-                chunk.commit_all();
-                available = keep;
-                shared.drains.fetch_add(1, Ordering::Relaxed);
-                shared.drained_samples.fetch_add(skip as u64, Ordering::Relaxed);
-            }
+            available = keep_newest(&mut self.ring, shared, available, lead + shared.drain_above / 2);
         }
         shared.fill_min.fetch_min(available, Ordering::Relaxed);
         shared.fill_max.fetch_max(available, Ordering::Relaxed);
@@ -330,7 +310,7 @@ impl AudioOutput {
 
     /// A handle that asks for clicks in this ring's sound.
     pub fn marker(&self) -> SoundMarker {
-        SoundMarker { shared: Arc::clone(&self.shared) }
+        SoundMarker::new(Arc::clone(&self.shared))
     }
 
     /// The lead in force: the fill playback starts at (and starts again at
@@ -347,6 +327,19 @@ impl AudioOutput {
     pub fn stats(&self) -> AudioStats {
         self.shared.stats()
     }
+}
+
+/// Drops the oldest of the ring's `available` samples, all but the newest
+/// `keep`, counting it as a drain; returns what is left.
+fn keep_newest(ring: &mut Consumer<f32>, shared: &AudioShared, available: usize, keep: usize) -> usize {
+    if available <= keep {
+        return available;
+    }
+    let Ok(chunk) = ring.read_chunk(available - keep) else { return available };
+    chunk.commit_all();
+    shared.drains.fetch_add(1, Ordering::Relaxed);
+    shared.drained_samples.fetch_add((available - keep) as u64, Ordering::Relaxed);
+    keep
 }
 
 /// Raises the lead from `lead` by a step, up to its ceiling, at most once
@@ -575,7 +568,7 @@ impl AudioInput {
             }
             if play {
                 if !reverse {
-                    let ahead = self.capacity - self.ring.slots();
+                    let ahead = self.fill();
                     self.shared.mark(&mut self.scratch[..n], ahead);
                 }
                 let (_, rest) = self.ring.push_partial_slice(&self.scratch[..n]);
@@ -591,7 +584,7 @@ impl AudioInput {
         let play = play && self.listening();
         if play {
             let rest = if self.shared.mark_wanted.load(Ordering::Relaxed) && samples.len() <= self.scratch.len() {
-                let ahead = self.capacity - self.ring.slots();
+                let ahead = self.fill();
                 let copy = &mut self.scratch[..samples.len()];
                 copy.copy_from_slice(samples);
                 self.shared.mark(copy, ahead);
@@ -652,6 +645,15 @@ mod tests {
         fn push(&mut self, sample: f32) -> Result<(), ()> {
             if self.0.push(&[sample]) == 1 { Ok(()) } else { Err(()) }
         }
+    }
+
+    /// A ring as a runtime makes it (backlogs dropped), lead and ceiling
+    /// in samples at 48 kHz, playing.
+    fn runtime_ring(lead: usize, max: usize) -> (AudioFeed, AudioOutput) {
+        let (tx, rx) = rtrb::RingBuffer::new(8192);
+        let shared = Arc::new(AudioShared::new(lead, max, 48_000));
+        shared.active.store(true, Ordering::Relaxed);
+        (AudioFeed { ring: tx, shared: Arc::clone(&shared) }, AudioOutput::new(rx, shared, 48_000))
     }
 
     fn pair(capacity: usize, start: usize) -> (Feed, AudioOutput) {
@@ -762,11 +764,7 @@ mod tests {
     #[test]
     fn a_backlog_is_dropped_from_the_old_end() {
         // Lead 100; at 48 kHz the callback drops what is over 1600 beyond it.
-        let (tx, rx) = rtrb::RingBuffer::new(8192);
-        let shared = Arc::new(AudioShared::new(100, 100, 48_000));
-        shared.active.store(true, Ordering::Relaxed);
-        let mut feed = AudioFeed { ring: tx, shared: Arc::clone(&shared) };
-        let mut out = AudioOutput::new(rx, Arc::clone(&shared), 48_000);
+        let (mut feed, mut out) = runtime_ring(100, 100);
         let samples: Vec<f32> = (0..3000).map(|i| i as f32).collect();
         assert_eq!(feed.push(&samples), 3000);
         let mut buf = [0.0f32; 64];
@@ -795,11 +793,7 @@ mod tests {
     #[test]
     fn near_underruns_raise_the_lead_after_the_first_second_up_to_its_ceiling() {
         // Lead 480, ceiling 576: two 1 ms steps (48 samples) at 48 kHz.
-        let (tx, rx) = rtrb::RingBuffer::new(8192);
-        let shared = Arc::new(AudioShared::new(480, 576, 48_000));
-        shared.active.store(true, Ordering::Relaxed);
-        let mut feed = AudioFeed { ring: tx, shared: Arc::clone(&shared) };
-        let mut out = AudioOutput::new(rx, Arc::clone(&shared), 48_000);
+        let (mut feed, mut out) = runtime_ring(480, 576);
         let mut buf = [0.0f32; 128];
         // Down to 200 waiting (short of a call and 2 ms), then one call.
         let near_miss = |feed: &mut AudioFeed, out: &mut AudioOutput| {

@@ -771,9 +771,6 @@ impl Emulator {
         audio.dropped_samples = self.ch.audio.dropped_samples;
         audio.underruns = stats.underruns;
         audio.target = stats.lead;
-        audio.target_max = stats.lead_max;
-        audio.drains = stats.drains;
-        audio.callbacks = stats.callbacks;
         self.status.input_fill = self.ch.input.slots();
         self.status.spin_margin = self.pacer.margin();
         self.status.rt_heap_calls = alloc::watched_heap_calls();

@@ -101,13 +101,9 @@ impl Status {
 pub struct AudioFigures {
     pub fill: usize,
     pub capacity: usize,
-    /// The lead in force (fill kept before a frame goes in) and how far
-    /// underruns may raise it, in samples.
+    /// The lead in force (fill kept before a frame goes in), in samples;
+    /// the device side's figures are in [`crate::AudioStats`].
     pub target: usize,
-    pub target_max: usize,
-    /// Backlogs dropped from the old end; the device's calls so far.
-    pub drains: u64,
-    pub callbacks: u64,
     /// The resampling ratio dynamic rate control set last.
     pub ratio: f64,
     pub overruns: u64,

@@ -309,9 +309,13 @@ fn record(
     if matched.is_empty() && !marks.is_empty() {
         return Err(ProbeError::NoEcho { marks: marks.len() });
     }
-    let in_ring = matched.iter().map(|(t, _)| marks.iter().find(|m| m.0 == *t).map_or(Duration::ZERO, |m| m.1)).collect();
-    let (pushed, latencies) = matched.into_iter().unzip();
-    Ok(ProbeResult { latencies, pushed, in_ring, marks: marks.len(), recorded_s: samples as f64 / rate })
+    Ok(ProbeResult {
+        latencies: matched.iter().map(|&(_, latency)| latency).collect(),
+        pushed: matched.iter().map(|&(i, _)| marks[i].0).collect(),
+        in_ring: matched.iter().map(|&(i, _)| marks[i].1).collect(),
+        marks: marks.len(),
+        recorded_s: samples as f64 / rate,
+    })
 }
 
 /// When sample `k` was played: the earliest bound that the chunks holding
@@ -325,18 +329,19 @@ fn played_at(chunks: &[(Instant, u64)], k: u64, window: u64, rate: f64) -> Optio
         .min()
 }
 
-/// Pairs each mark with the first click played after it, within the window.
-fn match_clicks(marks: &[Instant], played: &[Instant], window: Duration) -> Vec<(Instant, Duration)> {
+/// Pairs each mark with the first click played after it, within the
+/// window: the mark's index and the latency.
+fn match_clicks(marks: &[Instant], played: &[Instant], window: Duration) -> Vec<(usize, Duration)> {
     let mut out = Vec::new();
     let mut next = 0;
-    for &mark in marks {
+    for (i, &mark) in marks.iter().enumerate() {
         while next < played.len() && played[next] < mark {
             next += 1;
         }
         if let Some(&click) = played.get(next) {
             let latency = click - mark;
             if latency <= window {
-                out.push((mark, latency));
+                out.push((i, latency));
                 next += 1;
             }
         }
@@ -388,10 +393,10 @@ mod tests {
         let marks = [t, t + ms(1000), t + ms(2000)];
         // The second click never came; a stray one far after the third.
         let played = [t + ms(18), t + ms(2019), t + ms(2900)];
-        assert_eq!(match_clicks(&marks, &played, MATCH_WINDOW), vec![(marks[0], ms(18)), (marks[2], ms(19))]);
+        assert_eq!(match_clicks(&marks, &played, MATCH_WINDOW), vec![(0, ms(18)), (2, ms(19))]);
         // Clicks 250 ms apart: the window is 200 ms.
         let plan = ProbePlan { every: ms(250), ..ProbePlan::default() };
-        assert_eq!(match_clicks(&[t, t + ms(250)], &[t + ms(260)], plan.window()), vec![(t + ms(250), ms(10))]);
+        assert_eq!(match_clicks(&[t, t + ms(250)], &[t + ms(260)], plan.window()), vec![(1, ms(10))]);
     }
 
     #[test]
