@@ -17,9 +17,19 @@ pub struct Frame {
     pub rom_hash: u64,
     /// When the emulation thread published it.
     pub finished_at: Option<Instant>,
-    /// Stamp of the oldest input that this frame's game logic read (the
-    /// first strobe after the input was set), for end-to-end latency.
+    /// Stamp of the newest input a controller strobe has read (the oldest
+    /// change waiting when that strobe came), for end-to-end latency. It
+    /// stays on the frames after, until the next: a renderer that skips
+    /// frames still sees it.
     pub input_stamp: Option<Instant>,
+    /// The device that input came from (see [`crate::input::source`]).
+    pub input_source: u8,
+    /// Counts the inputs read: a new value is a new input.
+    pub input_serial: u64,
+    /// The frame number whose strobe read it.
+    pub input_frame: u64,
+    /// When the emulation thread finished that frame.
+    pub input_read_at: Option<Instant>,
 }
 
 impl Frame {
@@ -31,6 +41,10 @@ impl Frame {
             rom_hash: 0,
             finished_at: None,
             input_stamp: None,
+            input_source: 0,
+            input_serial: 0,
+            input_frame: 0,
+            input_read_at: None,
         }
     }
 }

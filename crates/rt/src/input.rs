@@ -8,7 +8,32 @@ use std::time::Instant;
 
 use rtrb::Producer;
 
-/// Both controllers' buttons at one instant (bit layout of
+/// Where an input event came from, so that latency can be told per
+/// device: [`source::KEYBOARD`], or a pad by the player slot it sits in
+/// ([`source::pad`]).
+pub mod source {
+    /// The keyboard (also what [`super::InputSender::send`] says).
+    pub const KEYBOARD: u8 = 0;
+    /// Sources the frontend can name: the keyboard and a pad per port.
+    pub const COUNT: usize = 3;
+
+    /// The pad seated as player `slot + 1`.
+    pub const fn pad(slot: u8) -> u8 {
+        1 + slot
+    }
+
+    /// A source's name, as the debugger and the logs show it.
+    pub const fn name(source: u8) -> &'static str {
+        match source {
+            KEYBOARD => "keyboard",
+            1 => "pad 1",
+            2 => "pad 2",
+            _ => "other",
+        }
+    }
+}
+
+/// One controller's buttons at one instant (bit layout of
 /// [`phosphor_nes::button`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputEvent {
@@ -17,6 +42,8 @@ pub struct InputEvent {
     pub buttons: u8,
     /// When the frontend read the event from the OS.
     pub stamp: Instant,
+    /// The device that changed the buttons (see [`source`]).
+    pub source: u8,
 }
 
 /// The frontend's end of the input ring.
@@ -34,7 +61,12 @@ impl InputSender {
     /// Sends the buttons held on `port`, stamped now. Returns false (and
     /// counts it) when the ring is full or the port is not 0 or 1.
     pub fn send(&mut self, port: u8, buttons: u8) -> bool {
-        self.send_event(InputEvent { port, buttons, stamp: Instant::now() })
+        self.send_event(InputEvent { port, buttons, stamp: Instant::now(), source: source::KEYBOARD })
+    }
+
+    /// Sends the buttons held on `port`, changed by `source`, stamped now.
+    pub fn send_from(&mut self, port: u8, buttons: u8, source: u8) -> bool {
+        self.send_event(InputEvent { port, buttons, stamp: Instant::now(), source })
     }
 
     /// Sends an event stamped by the caller (when the OS event was read).

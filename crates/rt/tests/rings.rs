@@ -52,7 +52,7 @@ fn input_ring_carries_millions_of_stamped_events_in_order() {
     exchange(
         2_000_000,
         256,
-        move |i| InputEvent { port: (i & 1) as u8, buttons: (i >> 1) as u8, stamp: base + Duration::from_nanos(i) },
+        move |i| InputEvent { port: (i & 1) as u8, buttons: (i >> 1) as u8, stamp: base + Duration::from_nanos(i), source: 0 },
         move |e| {
             let i = e.stamp.duration_since(base).as_nanos() as u64;
             assert_eq!((e.port, e.buttons), ((i & 1) as u8, (i >> 1) as u8), "fields travel together");

@@ -42,6 +42,8 @@ pub struct Emulator {
     game: Option<LoadedGame>,
     /// Pads as last sent, so only changes travel.
     sent: Option<[u8; 2]>,
+    /// Input events the ring refused (as the sender counts them).
+    input_dropped: u64,
     paused: bool,
     startup_error: Option<String>,
 }
@@ -137,6 +139,7 @@ impl Emulator {
                     input,
                     game: None,
                     sent: None,
+                    input_dropped: 0,
                     paused: false,
                     startup_error: None,
                 };
@@ -149,6 +152,7 @@ impl Emulator {
                     input: None,
                     game: None,
                     sent: None,
+                    input_dropped: 0,
                     paused: false,
                     startup_error: Some(err.to_string()),
                 };
@@ -198,6 +202,11 @@ impl Emulator {
         self.runtime.as_mut().is_some_and(|r| r.get().is_alive())
     }
 
+    /// Input events the ring refused so far (the thread stalled).
+    pub fn input_dropped(&self) -> u64 {
+        self.input_dropped
+    }
+
     fn runtime(&mut self) -> Option<&mut Runtime> {
         self.runtime.as_mut().map(SyncCell::get)
     }
@@ -216,9 +225,10 @@ pub(crate) fn send_input(pads: Res<'_, Pads>, mut emulator: ResMut<'_, Emulator>
     let mut all_sent = true;
     for port in 0..2 {
         if previous[port] != buttons[port] {
-            all_sent &= input.send(port as u8, buttons[port]);
+            all_sent &= input.send_from(port as u8, buttons[port], pads.sources[port]);
         }
     }
+    emulator.input_dropped = input.dropped();
     // A full ring (the thread stalled) is tried again next update.
     if all_sent {
         emulator.sent = Some(buttons);

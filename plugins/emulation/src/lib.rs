@@ -50,6 +50,9 @@ pub enum EmulationSystems {
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pads {
     pub buttons: [u8; 2],
+    /// Per port, the device whose change made these buttons
+    /// ([`phosphor_rt::input_source`]): the input latency is told per device.
+    pub sources: [u8; 2],
 }
 
 /// How games power on (a setting): what the console's RAM holds at first.

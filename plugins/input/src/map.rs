@@ -174,6 +174,12 @@ pub(crate) fn assign_pads(
 /// Both controllers' buttons from the keyboard and the seated pads. Up with
 /// down (or left with right) held together is let through: some games use
 /// it, and a player on a keyboard can only do it on purpose.
+///
+/// Each device is read on its own: the keyboard's keys per player, and the
+/// pad in each player's slot straight into that player's port (turbo and
+/// the stick already folded into its d-pad). A port's change is told as
+/// coming from the device whose buttons changed (the pad when both did),
+/// so that latency can be measured per device.
 #[allow(clippy::too_many_arguments)] // a system: each argument is a resource it reads
 pub(crate) fn map_buttons(
     keys: Res<'_, ButtonInput<KeyCode>>,
@@ -183,6 +189,7 @@ pub(crate) fn map_buttons(
     mut pads: ResMut<'_, Pads>,
     telemetry: Res<'_, phosphor_emulation::Telemetry>,
     focus: Res<'_, crate::KeyboardFocus>,
+    mut last: Local<'_, DeviceButtons>,
     mut rewinding: Local<'_, bool>,
     mut hotkeys: MessageWriter<'_, crate::Hotkey>,
 ) {
@@ -190,23 +197,40 @@ pub(crate) fn map_buttons(
     // in fast-forward.
     let turbo_on = (telemetry.status.frames / map.turbo_frames.max(1)).is_multiple_of(2);
     let turbo: &[(KeyCode, Player, u8)] = if turbo_on { &map.turbo_keys } else { &[] };
-    let mut buttons = [0u8; 2];
+    let mut now = DeviceButtons::default();
     for (key, player, bit) in map.keys.iter().chain(turbo) {
         // Keys typed into a text field are not the game's.
         if !focus.text_entry && keys.pressed(*key) {
-            buttons[player.port()] |= bit;
+            now.keyboard[player.port()] |= bit;
         }
     }
     let mut rewind = false;
     for (port, slot) in slots.players.iter().enumerate() {
         if let Some((pad, name)) = slot.and_then(|e| gamepads.get(e).ok()) {
-            buttons[port] |= map.pad_buttons(pad, name.map(Name::as_str), turbo_on);
+            now.pads[port] = map.pad_buttons(pad, name.map(Name::as_str), turbo_on);
             rewind |= map.pad_rewinds(pad, name.map(Name::as_str));
         }
     }
-    pads.set_if_neq(Pads { buttons });
+    let mut next = *pads;
+    for port in 0..2 {
+        next.buttons[port] = now.keyboard[port] | now.pads[port];
+        if now.pads[port] != last.pads[port] {
+            next.sources[port] = phosphor_rt::input_source::pad(port as u8);
+        } else if now.keyboard[port] != last.keyboard[port] {
+            next.sources[port] = phosphor_rt::input_source::KEYBOARD;
+        }
+    }
+    *last = now;
+    pads.set_if_neq(next);
     if rewind != *rewinding {
         *rewinding = rewind;
         hotkeys.write(crate::Hotkey::Rewind(rewind));
     }
+}
+
+/// What each device held at the last update, per port.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DeviceButtons {
+    keyboard: [u8; 2],
+    pads: [u8; 2],
 }

@@ -144,6 +144,15 @@ fn pads_seat_in_connection_order_and_hot_plugging_takes_the_free_slot() {
     pad2.analog_mut().set(GamepadAxis::LeftStickX, -0.9);
     app.update();
     assert_eq!(app.world().resource::<Pads>().buttons, [button::A, button::B | button::LEFT]);
+    let pads = phosphor_rt::input_source::pad;
+    assert_eq!(app.world().resource::<Pads>().sources, [pads(0), pads(1)], "each port's change told as its pad's");
+    // A key on player 1's port: that change is the keyboard's.
+    key(&mut app, KeyCode::Enter, true);
+    app.update();
+    assert_eq!(app.world().resource::<Pads>().buttons[0], button::A | button::START);
+    assert_eq!(app.world().resource::<Pads>().sources, [phosphor_rt::input_source::KEYBOARD, pads(1)]);
+    key(&mut app, KeyCode::Enter, false);
+    app.update();
 
     // Player 1's pad goes; a new one takes its place, player 2 keeps theirs.
     app.world_mut().despawn(first);
