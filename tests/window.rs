@@ -25,6 +25,29 @@ fn screenshots(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Starts `phosphor ARGS` on `display` with its files in `data` (its log
+/// in `data/phosphor.log`) and waits for its window.
+fn launch(display: &str, data: &Path, args: &[&std::ffi::OsStr]) -> (Guard, String) {
+    let log = std::fs::File::create(data.join("phosphor.log")).unwrap();
+    let app = Guard(
+        Command::new(env!("CARGO_BIN_EXE_phosphor"))
+            .args(args)
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("PHOSPHOR_DATA_DIR", data)
+            .env("PHOSPHOR_CONFIG_DIR", data)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("phosphor starts"),
+    );
+    let window = wait_for("the Phosphor window", Duration::from_secs(120), || {
+        let id = xdotool(display, &["search", "--name", "^Phosphor$"]);
+        id.lines().next().map(str::to_string)
+    });
+    (app, window)
+}
+
 #[test]
 fn plays_the_demo_in_a_window_takes_screenshots_and_quits() {
     if !can_open_windows() {
@@ -33,25 +56,8 @@ fn plays_the_demo_in_a_window_takes_screenshots_and_quits() {
     let (_xvfb, display) = xvfb(40);
 
     let data = fresh_dir("window");
-    let log = std::fs::File::create(data.join("phosphor.log")).unwrap();
-    let mut app = Guard(
-        Command::new(env!("CARGO_BIN_EXE_phosphor"))
-            .arg("--normal-priority")
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .env("PHOSPHOR_DATA_DIR", &data)
-            .env("PHOSPHOR_CONFIG_DIR", &data)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("phosphor starts"),
-    );
+    let (mut app, window) = launch(&display, &data, &["--normal-priority".as_ref()]);
     let log_text = || std::fs::read_to_string(data.join("phosphor.log")).unwrap_or_default();
-
-    let window = wait_for("the Phosphor window", Duration::from_secs(120), || {
-        let id = xdotool(&display, &["search", "--name", "^Phosphor$"]);
-        id.lines().next().map(str::to_string)
-    });
     xdotool(&display, &["windowfocus", "--sync", &window]);
     // The demo runs; the shaders compile.
     std::thread::sleep(Duration::from_secs(4));
@@ -88,4 +94,72 @@ fn plays_the_demo_in_a_window_takes_screenshots_and_quits() {
     assert!(log.contains("Phosphor demo: loaded"), "log:\n{log}");
     assert!(!log.contains("panicked"), "log:\n{log}");
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// One run of the backdrop ROM (`tests/roms/backdrop.s`: white while A is
+/// held) in a window, VSync off, with `run_ahead` frames of run-ahead:
+/// `presses` presses of X (the A button) typed by xdotool, then Ctrl+Q.
+/// Returns the app's input-to-photon line, logged at exit.
+fn photon_run(display: &str, run_ahead: u8, presses: u32) -> String {
+    let data = fresh_dir(&format!("photon-{run_ahead}"));
+    std::fs::write(data.join("settings.toml"), format!("[video]\nvsync = false\n[emulation]\nrun_ahead = {run_ahead}\n")).unwrap();
+    let rom = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/roms/backdrop.nes");
+    let (mut app, window) = launch(display, &data, &[rom.as_os_str()]);
+    let log_text = || std::fs::read_to_string(data.join("phosphor.log")).unwrap_or_default();
+    xdotool(display, &["windowfocus", "--sync", &window]);
+    std::thread::sleep(Duration::from_secs(4));
+    for i in 0..presses {
+        xdotool(display, &["keydown", "x"]);
+        std::thread::sleep(Duration::from_millis(120 + u64::from(i * 37 % 60)));
+        xdotool(display, &["keyup", "x"]);
+        std::thread::sleep(Duration::from_millis(150 + u64::from(i * 53 % 70)));
+    }
+    xdotool(display, &["key", "ctrl+q"]);
+    let status = wait_for("phosphor to quit", Duration::from_secs(30), || app.0.try_wait().ok().flatten());
+    let log = log_text();
+    assert!(status.success(), "exit status {status}; log:\n{log}");
+    let line = log
+        .lines()
+        .find_map(|l| l.split_once("input to photon at exit: ").map(|(_, rest)| rest.to_string()))
+        .unwrap_or_else(|| panic!("no input-to-photon line in the log:\n{log}"));
+    let _ = std::fs::remove_dir_all(&data);
+    line
+}
+
+fn figure(line: &str, key: &str) -> f64 {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key}= in {line}"))
+}
+
+/// Input to photon in a real window: each press of A turns the backdrop
+/// white on the frame that reads it; the app times each press from the
+/// moment Bevy handed it over to the present of the first picture that
+/// changed, and logs the figures at exit.
+#[test]
+fn input_to_photon_is_timed_for_each_press_in_a_window() {
+    if !can_open_windows() {
+        return;
+    }
+    let (_xvfb, display) = xvfb(80);
+    let presses = 30;
+    for run_ahead in [0u8, 1] {
+        let line = photon_run(&display, run_ahead, presses);
+        eprintln!("run-ahead {run_ahead}: {line}");
+        let timed = figure(&line, "presses");
+        let unseen = figure(&line, "unseen");
+        // Each press and each release changes the picture (and the
+        // controllers' first state, sent as the game starts, may too).
+        let changes = f64::from(2 * presses);
+        assert!(timed >= changes * 0.6, "most presses and releases are timed: {line}");
+        assert!(timed <= changes + 2.0, "none is timed twice: {line}");
+        assert!(unseen <= 2.0, "every press the game read changed the picture: {line}");
+        let (median, p99) = (figure(&line, "p50_ms"), figure(&line, "p99_ms"));
+        assert!(median > 0.0 && median <= p99, "{line}");
+        // Lavapipe on two cores draws 15-60 frames a second: a bound that
+        // only a lost or mismatched stamp breaks.
+        assert!(p99 < 400.0, "{line}");
+        assert!(figure(&line, "to_frame_p50_ms") < median, "the frame comes before its photon: {line}");
+    }
 }

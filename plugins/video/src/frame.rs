@@ -49,6 +49,8 @@ pub(crate) fn upload_frame(
     mut feed: ResMut<'_, FrameFeed>,
     screen: Option<ResMut<'_, ScreenTexture>>,
     mut images: ResMut<'_, Assets<Image>>,
+    pending: Option<ResMut<'_, crate::photon::PendingPhoton>>,
+    photon: Option<Res<'_, crate::photon::PhotonLatency>>,
 ) {
     let (Some(reader), Some(mut screen)) = (feed.reader(), screen) else { return };
     // Others may move the reader on too (a screenshot): go by frame number.
@@ -63,4 +65,7 @@ pub(crate) fn upload_frame(
     screen.palette.to_rgba(&frame.pixels[..], data);
     screen.frame = number;
     screen.uploads += 1;
+    if let (Some(mut pending), Some(log)) = (pending, photon) {
+        pending.saw(frame, &log);
+    }
 }

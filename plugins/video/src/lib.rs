@@ -6,6 +6,8 @@
 //!   [`SharpMaterial`]) drawing that texture on a quad;
 //! - [`layout`]: the quad's size: the NES's 8:7 pixel aspect, letterboxed,
 //!   optionally at whole multiples of 240 lines; F11 toggles fullscreen;
+//! - [`photon`]: input to photon: the time from a press to the present of
+//!   the first frame that read it, per device ([`PhotonLatency`]);
 //! - [`shaders`]: the WGSL files of the top-level `shaders/` folder, an
 //!   asset source of their own, watched and checked before use, so that a
 //!   broken edit keeps the last good shader drawing and is reported in
@@ -17,11 +19,13 @@
 pub mod frame;
 pub mod layout;
 pub mod material;
+pub mod photon;
 pub mod shaders;
 
 pub use frame::{FramePlugin, ScreenTexture};
 pub use layout::{presented_size, ScreenArea, NES_PIXEL_ASPECT};
 pub use material::{CrtMaterial, ScreenParams, SharpMaterial};
+pub use photon::{PhotonLatency, PhotonSummary, Spread};
 pub use shaders::{register_shader_source, ShaderProblem, ShaderStatus, SHADER_SOURCE};
 
 use bevy::prelude::*;
@@ -106,7 +110,7 @@ impl Plugin for VideoPlugin {
                 commands.spawn((Camera2d, ScreenCamera, Camera { clear_color: ClearColorConfig::Custom(Color::BLACK), ..default() }));
             }
         })
-        .add_plugins(frame::FramePlugin)
+        .add_plugins((frame::FramePlugin, photon::PhotonPlugin))
         .add_systems(Startup, material::spawn_screen.after(frame::create_texture))
         .add_systems(
             Update,

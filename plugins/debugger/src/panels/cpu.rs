@@ -148,6 +148,7 @@ pub(crate) fn performance(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let latency = s.input_latency.map_or("-".into(), |d| format!("{:.1} ms", d.as_secs_f64() * 1e3));
     let worst = telemetry.worst_input_latency_ms().map_or("-".into(), |ms| format!("{ms:.1} ms"));
     ui.monospace(format!("input to frame {latency} (worst {worst})"));
+    photon(ui, cx);
     let priority = match s.priority {
         Priority::Fifo(p) => format!("SCHED_FIFO {p}"),
         Priority::Normal => "normal priority".into(),
@@ -239,6 +240,45 @@ fn sound(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
             cx.sound_measure.start(path, report.sample_rate);
         }
     });
+}
+
+/// Input to photon: press to the present of the frame that read it, over
+/// all devices and per device, with what the renderer takes.
+fn photon(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
+    let Some(photon) = cx.photon else { return };
+    let summary = photon.summary();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    match summary.to_photon {
+        Some(all) => ui.monospace(format!(
+            "input to photon p50 {:.1}  p95 {:.1}  p99 {:.1}  worst {:.1} ms ({} presses)",
+            ms(all.p50),
+            ms(all.p95),
+            ms(all.p99),
+            ms(all.max),
+            all.count
+        )),
+        None => ui.monospace("input to photon: no press yet"),
+    };
+    for (source, spread) in summary.per_device.iter().enumerate() {
+        if let Some(d) = spread {
+            ui.monospace(format!(
+                "  {:<8} p50 {:.1}  p95 {:.1}  p99 {:.1} ms ({})",
+                phosphor_rt::input_source::name(source as u8),
+                ms(d.p50),
+                ms(d.p95),
+                ms(d.p99),
+                d.count
+            ));
+        }
+    }
+    let render = summary.render.map_or("-".to_string(), |r| format!("{:.1} ms (p95 {:.1})", ms(r.p50), ms(r.p95)));
+    let interval = summary.present_interval.map_or("-".to_string(), |r| format!("{:.1} ms", ms(r.p50)));
+    let dropped = cx.emulator.input_dropped();
+    ui.monospace(format!("render {render} a frame, a present every {interval}"));
+    ui.monospace(format!(
+        "presses not timed {} (frame not drawn), no change on screen {}, input ring overruns {dropped}",
+        summary.not_timed, summary.unseen
+    ));
 }
 
 /// The buttons the latency measurement can press.

@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     pub sound: Option<&'a SoundReport>,
     pub sound_path: Option<&'a SoundPath>,
     pub sound_measure: &'a mut SoundMeasure,
+    /// Input to photon, from the video plugin (absent without a renderer).
+    pub photon: Option<&'a phosphor_video::PhotonLatency>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -43,6 +45,7 @@ pub(crate) fn draw(
     sound: Option<Res<'_, SoundReport>>,
     sound_path: Option<Res<'_, SoundPath>>,
     mut sound_measure: ResMut<'_, SoundMeasure>,
+    photon: Option<Res<'_, phosphor_video::PhotonLatency>>,
     mouse: Res<'_, ButtonInput<MouseButton>>,
     mut area: ResMut<'_, ScreenArea>,
     mut focus: ResMut<'_, KeyboardFocus>,
@@ -75,6 +78,7 @@ pub(crate) fn draw(
         sound: sound.as_deref(),
         sound_path: sound_path.as_deref(),
         sound_measure: &mut sound_measure,
+        photon: photon.as_deref(),
     };
     // The bottom dock first, so that it spans the window under the side docks.
     for dock in [Dock::Bottom, Dock::Left, Dock::Right] {
