@@ -12,16 +12,22 @@
 //! - [`probe`]: the whole path measured from outside, clicks in the sound
 //!   found again in a recording of the sound server's output.
 //!
+//! - [`ui`]: the frontend's own sounds (menu move, select, back, toast,
+//!   error, a game starting) through bevy_kira_audio, with their own
+//!   volume and mute.
+//!
 //! bevy_kira_audio has no way to play a custom stream, so it is not used
 //! for the emulator's sound.
 
 pub mod output;
 pub mod probe;
 pub mod stream;
+pub mod ui;
 
 pub use output::{open_device, DeviceOutput, SoundOutput, SoundPath, SoundReport, DEVICE_BUFFER_FRAMES};
 pub use probe::{LatencyProbe, ProbeError, ProbePlan, ProbeResult};
 pub use stream::{EmulatorSound, StreamHandle, CALLBACK_PRIORITY};
+pub use ui::{UiSound, UiSoundStats, UiSoundsPlugin, UiVolume};
 
 use bevy::prelude::*;
 

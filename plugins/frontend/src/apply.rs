@@ -78,6 +78,7 @@ fn apply(
     settings: Option<Res<'_, Settings>>,
     mut video: Option<ResMut<'_, VideoSettings>>,
     mut volume: Option<ResMut<'_, phosphor_audio::Volume>>,
+    mut ui_volume: Option<ResMut<'_, phosphor_audio::UiVolume>>,
     mut hotkeys: ResMut<'_, HotkeyOptions>,
     mut power_on: Option<ResMut<'_, PowerOn>>,
     mut input_map: Option<ResMut<'_, phosphor_input::InputMap>>,
@@ -114,6 +115,10 @@ fn apply(
     if let Some(volume) = volume.as_mut() {
         volume.level = settings.audio.volume;
         volume.muted = settings.audio.muted;
+    }
+    if let Some(ui) = ui_volume.as_mut() {
+        ui.level = settings.audio.ui_volume;
+        ui.muted = settings.audio.ui_muted;
     }
     hotkeys.fast_forward = settings.emulation.fast_forward;
     hotkeys.rewind_key = settings.input.hotkey(0);

@@ -12,7 +12,10 @@
 //!   through a slot browser with thumbnails, reset, settings, home, quit;
 //! - [`settings`]: TOML in the config folder, applied live ([`apply`]),
 //!   written shortly after each change;
-//! - [`toasts`]: every notice as a toast, errors longer and in red.
+//! - [`toasts`]: every notice as a toast, errors longer and in red;
+//! - [`sounds`]: a sound for each menu step, choice, toast, error and
+//!   game start (played by [`phosphor_audio::UiSoundsPlugin`] when the app
+//!   has it).
 //!
 //! Everything is driven by [`nav::Nav`] actions: arrows / Enter / Esc on
 //! the keyboard, the d-pad / A / B / Start on a pad; the mouse works on
@@ -25,6 +28,7 @@ pub mod library;
 pub mod menu;
 pub mod nav;
 pub mod settings;
+pub mod sounds;
 pub mod theme;
 pub mod toasts;
 
@@ -99,6 +103,7 @@ impl Plugin for FrontendPlugin {
         nav::build(app);
         apply::build(app);
         toasts::build(app);
+        sounds::build(app);
         library::build(app);
         home::build(app);
         menu::build(app);

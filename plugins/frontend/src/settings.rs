@@ -56,6 +56,11 @@ pub struct Video {
     pub integer_scale: bool,
     pub fullscreen: bool,
     pub vsync: bool,
+    /// Draw a frame while the next update runs (Bevy's pipelined
+    /// rendering): more frames a second from a slow renderer, a render
+    /// frame more between a press and its picture. Off by default (the
+    /// lower latency); takes effect at the next start.
+    pub pipelined: bool,
 }
 
 impl Default for Video {
@@ -70,6 +75,7 @@ impl Default for Video {
             integer_scale: false,
             fullscreen: false,
             vsync: true,
+            pipelined: false,
         }
     }
 }
@@ -86,6 +92,10 @@ pub struct Audio {
     /// survives a busier machine. Takes effect at the next start (the
     /// sound ring is sized when the thread starts).
     pub latency_ms: u32,
+    /// The menus' own sounds (move, select, back, toasts), 0 to 1: apart
+    /// from the game's volume.
+    pub ui_volume: f32,
+    pub ui_muted: bool,
 }
 
 /// The fixed sound latencies the menu steps through (0: automatic).
@@ -93,7 +103,7 @@ pub const AUDIO_LATENCIES: [u32; 9] = [0, 4, 6, 8, 12, 16, 24, 32, 48];
 
 impl Default for Audio {
     fn default() -> Self {
-        Audio { volume: 0.8, muted: false, latency_ms: 0 }
+        Audio { volume: 0.8, muted: false, latency_ms: 0, ui_volume: 0.6, ui_muted: false }
     }
 }
 
@@ -515,6 +525,7 @@ impl Settings {
         v.curvature = clamp(v.curvature, 0.0, 0.15);
         v.glow = clamp(v.glow, 0.0, 1.0);
         self.audio.volume = clamp(self.audio.volume, 0.0, 1.0);
+        self.audio.ui_volume = clamp(self.audio.ui_volume, 0.0, 1.0);
         self.emulation.fast_forward = clamp(self.emulation.fast_forward, 2.0, 8.0);
         self.input.turbo_rate = self.input.turbo_rate.clamp(5, 30);
         if self.audio.latency_ms != 0 {
