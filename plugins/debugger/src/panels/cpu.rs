@@ -242,8 +242,9 @@ fn sound(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     });
 }
 
-/// Input to photon: press to the present of the frame that read it, over
-/// all devices and per device, with what the renderer takes.
+/// Input to photon: press to the present of the first picture that
+/// changed after the game read it, over all devices and per device, with
+/// what the renderer takes.
 fn photon(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     let Some(photon) = cx.photon else { return };
     let summary = photon.summary();
