@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 
-use common::{pulse, Guard, PulseServer};
+use common::{field, pulse, Guard, PulseServer};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -38,14 +38,6 @@ fn realtime(server: &PulseServer, rom: &std::path::Path, args: &[&str]) -> (Outp
         .expect("run phosphor");
     let line = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
     (out, line)
-}
-
-fn field(line: &str, key: &str) -> f64 {
-    line.split_whitespace()
-        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
-        .unwrap_or_else(|| panic!("no {key}= in {line}"))
-        .parse()
-        .unwrap_or_else(|_| panic!("{key}= is not a number in {line}"))
 }
 
 fn check_ran(out: &Output, line: &str) {

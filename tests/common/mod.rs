@@ -183,3 +183,12 @@ pub fn pulse(name: &str) -> Option<PulseServer> {
     }
     Some(pulse)
 }
+
+/// The number after `key=` in a line of `key=value` figures.
+pub fn field(line: &str, key: &str) -> f64 {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in {line}"))
+        .parse()
+        .unwrap_or_else(|_| panic!("{key}= is not a number in {line}"))
+}

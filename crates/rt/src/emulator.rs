@@ -79,9 +79,9 @@ pub(crate) struct Emulator {
     buttons: [u8; 2],
     /// Stamp of the oldest input set but not yet latched by the game.
     input_since: Option<(Instant, u8)>,
-    /// The last input a strobe read: stamp, source, serial, frame number,
-    /// when that frame finished.
-    input_read: (Option<Instant>, u8, u64, u64, Option<Instant>),
+    /// The last input a strobe read: stamp, source, serial, when the frame
+    /// that read it finished.
+    input_read: (Option<Instant>, u8, u64, Option<Instant>),
     /// Paused by the debugger: the next run lets the instruction at PC go.
     past_breakpoint: bool,
     last_start: Option<Instant>,
@@ -125,7 +125,7 @@ impl Emulator {
             pacer: Pacer::new(Duration::from_secs_f64(1.0 / 60.0988), Instant::now()),
             buttons: [0; 2],
             input_since: None,
-            input_read: (None, 0, 0, 0, None),
+            input_read: (None, 0, 0, None),
             past_breakpoint: false,
             last_start: None,
             status,
@@ -365,23 +365,23 @@ impl Emulator {
 
         let now = Instant::now();
         let mut latency = None;
-        let number = ahead.real_frame(nes);
         if nes.controller_strobes() != strobes_before
             && let Some((since, source)) = self.input_since.take()
         {
             latency = Some(now.saturating_duration_since(since));
-            self.input_read = (Some(since), source, self.input_read.2 + 1, number, Some(now));
+            self.input_read = (Some(since), source, self.input_read.2 + 1, Some(now));
         }
         if nes.cartridge().battery_ram().is_some() && nes.cartridge_mut().take_ram_dirty() {
             self.status.battery_writes += 1;
         }
 
+        let number = ahead.real_frame(nes);
         let frame = self.ch.frames.input_buffer_mut();
         frame.pixels.copy_from_slice(ahead.picture(nes));
         frame.number = number;
         frame.rom_hash = nes.cartridge().rom_hash();
         frame.finished_at = Some(now);
-        (frame.input_stamp, frame.input_source, frame.input_serial, frame.input_frame, frame.input_read_at) = self.input_read;
+        (frame.input_stamp, frame.input_source, frame.input_serial, frame.input_read_at) = self.input_read;
         self.ch.frames.publish();
 
         self.status.frames += 1;

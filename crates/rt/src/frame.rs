@@ -26,8 +26,6 @@ pub struct Frame {
     pub input_source: u8,
     /// Counts the inputs read: a new value is a new input.
     pub input_serial: u64,
-    /// The frame number whose strobe read it.
-    pub input_frame: u64,
     /// When the emulation thread finished that frame.
     pub input_read_at: Option<Instant>,
 }
@@ -43,7 +41,6 @@ impl Frame {
             input_stamp: None,
             input_source: 0,
             input_serial: 0,
-            input_frame: 0,
             input_read_at: None,
         }
     }

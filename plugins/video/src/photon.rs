@@ -138,11 +138,6 @@ impl PhotonLog {
             not_timed: self.not_timed,
         }
     }
-
-    /// Forgets the presses (a new measurement); the render figures stay.
-    pub fn clear_presses(&mut self) {
-        self.presses.iter_mut().for_each(VecDeque::clear);
-    }
 }
 
 /// The figures at one moment.
@@ -170,10 +165,6 @@ pub struct PhotonLatency(pub Arc<Mutex<PhotonLog>>);
 impl PhotonLatency {
     pub fn summary(&self) -> PhotonSummary {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).summary()
-    }
-
-    pub fn clear_presses(&self) {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clear_presses();
     }
 
     fn count(&self, f: impl FnOnce(&mut PhotonLog)) {
