@@ -163,3 +163,156 @@ fn input_to_photon_is_timed_for_each_press_in_a_window() {
         assert!(field(&line, "to_frame_p50_ms") < median, "the frame comes before its photon: {line}");
     }
 }
+
+/// A window's pixels and a keyboard of our own, on the test's own
+/// connection to the X server: keys pressed through XTEST and the picture
+/// read back with GetImage, both timed on this process's clock, so that
+/// the whole path is measured from outside the app.
+struct Outside {
+    conn: x11rb::xcb_ffi::XCBConnection,
+    root: u32,
+    window: u32,
+    /// The window's middle, where the backdrop ROM's colour shows.
+    spot: (i16, i16),
+}
+
+impl Outside {
+    fn connect(display: &str, window: &str) -> Outside {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::ConnectionExt as _;
+        let name = std::ffi::CString::new(display).unwrap();
+        let (conn, screen) = x11rb::xcb_ffi::XCBConnection::connect(Some(&name)).expect("the test connects to Xvfb");
+        let root = conn.setup().roots[screen].root;
+        let window: u32 = window.trim().parse().expect("xdotool gives the window's id");
+        let geometry = conn.get_geometry(window).unwrap().reply().unwrap();
+        Outside { conn, root, window, spot: ((geometry.width / 2) as i16, (geometry.height / 2) as i16) }
+    }
+
+    /// The keycode that types `keysym` in the server's keymap.
+    fn keycode(&self, keysym: u32) -> u8 {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::ConnectionExt as _;
+        let setup = self.conn.setup();
+        let (first, count) = (setup.min_keycode, setup.max_keycode - setup.min_keycode + 1);
+        let map = self.conn.get_keyboard_mapping(first, count).unwrap().reply().unwrap();
+        let per = usize::from(map.keysyms_per_keycode);
+        let at = map.keysyms.iter().position(|&k| k == keysym).expect("the keymap types it");
+        first + (at / per) as u8
+    }
+
+    fn pixel(&self) -> [u8; 3] {
+        use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat};
+        let image = self.conn.get_image(ImageFormat::Z_PIXMAP, self.window, self.spot.0, self.spot.1, 1, 1, !0).unwrap().reply().unwrap();
+        [image.data[2], image.data[1], image.data[0]]
+    }
+
+    fn key(&self, keycode: u8, down: bool) {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{KEY_PRESS_EVENT, KEY_RELEASE_EVENT};
+        use x11rb::protocol::xtest::ConnectionExt as _;
+        let kind = if down { KEY_PRESS_EVENT } else { KEY_RELEASE_EVENT };
+        self.conn.xtest_fake_input(kind, keycode, x11rb::CURRENT_TIME, self.root, 0, 0, 0).unwrap().check().unwrap();
+        self.conn.flush().unwrap();
+    }
+
+    /// Presses or releases `keycode` and times it to the first reading of
+    /// the spot that is not `before` (None past a second).
+    fn time_change(&self, keycode: u8, down: bool, before: [u8; 3]) -> Option<(Duration, [u8; 3])> {
+        let sent = std::time::Instant::now();
+        self.key(keycode, down);
+        while sent.elapsed() < Duration::from_secs(1) {
+            let now = self.pixel();
+            if now != before {
+                return Some((sent.elapsed(), now));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        None
+    }
+}
+
+fn median_ms(samples: &mut [Duration]) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1e3
+}
+
+/// One run of the backdrop ROM with the keyboard read directly or not:
+/// `presses` presses and releases of X sent through XTEST, each timed
+/// from outside to the change on screen. Returns those times and the
+/// app's input-to-photon line.
+fn outside_run(display: &str, direct: bool, presses: u32) -> (Vec<Duration>, String) {
+    let data = fresh_dir(&format!("outside-{direct}"));
+    std::fs::write(
+        data.join("settings.toml"),
+        format!("[video]\nvsync = false\nshader = \"sharp\"\n[emulation]\nrun_ahead = 0\n[input]\ndirect_keyboard = {direct}\n"),
+    )
+    .unwrap();
+    let rom = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/roms/backdrop.nes");
+    let (mut app, window) = launch(display, &data, &[rom.as_os_str()]);
+    let log_text = || std::fs::read_to_string(data.join("phosphor.log")).unwrap_or_default();
+    xdotool(display, &["windowfocus", "--sync", &window]);
+    std::thread::sleep(Duration::from_secs(4));
+    let outside = Outside::connect(display, &window);
+    let x = outside.keycode(0x78); // XK_x: player 1's A
+    let black = outside.pixel();
+    let mut times = Vec::new();
+    for i in 0..presses {
+        if let Some((took, white)) = outside.time_change(x, true, black) {
+            times.push(took);
+            std::thread::sleep(Duration::from_millis(100 + u64::from(i * 37 % 60)));
+            if let Some((took, _)) = outside.time_change(x, false, white) {
+                times.push(took);
+            }
+        } else {
+            outside.key(x, false);
+        }
+        std::thread::sleep(Duration::from_millis(120 + u64::from(i * 53 % 70)));
+    }
+    xdotool(display, &["key", "ctrl+q"]);
+    let status = wait_for("phosphor to quit", Duration::from_secs(30), || app.0.try_wait().ok().flatten());
+    let log = log_text();
+    assert!(status.success(), "exit status {status}; log:\n{log}");
+    let reads_directly = log.contains("keyboard read directly from the X server");
+    assert_eq!(reads_directly, direct, "the keyboard is read directly only when asked; log:\n{log}");
+    let line = log
+        .lines()
+        .find_map(|l| l.split_once("input to photon at exit: ").map(|(_, rest)| rest.to_string()))
+        .unwrap_or_else(|| panic!("no input-to-photon line in the log:\n{log}"));
+    let _ = std::fs::remove_dir_all(&data);
+    (times, line)
+}
+
+/// Key to picture measured from outside the app (XTEST in, GetImage out,
+/// on the test's clock), with the game's keys read through Bevy's update
+/// and read directly from the X server. The app's own input-to-photon
+/// figure, which starts at its stamp, is checked against the outside one:
+/// never shorter, and nearer to it when the keys are read directly (a
+/// press then no longer waits for the next update, one a render here).
+/// What stays between them comes after the present (see the README).
+#[test]
+fn key_to_picture_from_outside_with_the_keyboard_read_directly() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !can_open_windows() {
+        return;
+    }
+    let (_xvfb, display) = xvfb(120);
+    let presses = 25;
+    let mut gaps = Vec::new();
+    for direct in [false, true] {
+        let (mut times, line) = outside_run(&display, direct, presses);
+        let seen = times.len();
+        let outside = median_ms(&mut times);
+        let p90 = times[times.len() * 9 / 10].as_secs_f64() * 1e3;
+        let app = field(&line, "p50_ms");
+        eprintln!(
+            "keyboard read directly: {direct}: key to picture from outside p50 {outside:.1} ms p90 {p90:.1} ms ({seen} changes), \
+             the app's p50 {app:.1} ms: {:.1} ms before its stamp; the app's line: {line}",
+            outside - app
+        );
+        assert!(seen as f64 >= f64::from(2 * presses) * 0.8, "most presses and releases showed within a second: {seen}");
+        assert!(outside >= app - 3.0, "from outside no shorter than from the app's stamp: {outside:.1} vs {app:.1} ms");
+        gaps.push(outside - app);
+    }
+    eprintln!("outside minus the app's figure: {:.1} ms through the update, {:.1} ms read directly", gaps[0], gaps[1]);
+    assert!(gaps[1] < gaps[0], "read directly, the app's stamp is nearer the key: {gaps:?}");
+}

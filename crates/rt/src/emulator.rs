@@ -20,7 +20,7 @@ use crate::command::{Command, CommandError, DebugRequest, DebugStopped, Done, En
 use crate::config::Config;
 use crate::frame::Frame;
 use crate::game::Game;
-use crate::input::InputEvent;
+use crate::input::{InputEvent, LiveInput};
 use crate::os;
 use crate::pacer::{Pacer, Tick};
 use crate::rewind::{NoOlder, RewindLink};
@@ -46,6 +46,7 @@ pub(crate) struct Channels {
     pub commands: Consumer<Envelope>,
     pub replies: Producer<Reply>,
     pub input: Consumer<InputEvent>,
+    pub live: Arc<LiveInput>,
     pub frames: triple_buffer::Input<Frame>,
     pub status: triple_buffer::Input<Status>,
     pub records: Producer<FrameRecord>,
@@ -75,8 +76,12 @@ pub(crate) struct Emulator {
     game: Option<Box<Game>>,
     speed: f32,
     pacer: Pacer,
-    /// Buttons held, kept for a game loaded later.
+    /// Buttons held (what came by ring ORed with the live buttons), kept
+    /// for a game loaded later.
     buttons: [u8; 2],
+    /// The last buttons from the ring, and from [`LiveInput`].
+    ring_buttons: [u8; 2],
+    live_buttons: [u8; 2],
     /// Stamp of the oldest input set but not yet latched by the game.
     input_since: Option<(Instant, u8)>,
     /// The last input a strobe read: stamp, source, serial, when the frame
@@ -124,6 +129,8 @@ impl Emulator {
             speed: 1.0,
             pacer: Pacer::new(Duration::from_secs_f64(1.0 / 60.0988), Instant::now()),
             buttons: [0; 2],
+            ring_buttons: [0; 2],
+            live_buttons: [0; 2],
             input_since: None,
             input_read: (None, 0, 0, None),
             past_breakpoint: false,
@@ -416,16 +423,30 @@ impl Emulator {
         self.publish_status();
     }
 
-    /// Sets the buttons from every waiting input event; the game latches
-    /// them at its next strobe.
+    /// Sets the buttons from every waiting input event and from the live
+    /// buttons (one atomic load); the game latches them at its next strobe.
     fn apply_input(&mut self) {
         while let Ok(event) = self.ch.input.pop() {
             let port = usize::from(event.port & 1);
-            self.buttons[port] = event.buttons;
-            if let Some(game) = self.game.as_mut() {
-                game.nes.set_buttons(port, event.buttons);
-            }
+            self.ring_buttons[port] = event.buttons;
+            self.set_port(port);
             self.input_since.get_or_insert((event.stamp, event.source));
+        }
+        let live = self.ch.live.read();
+        if live.buttons != self.live_buttons {
+            self.live_buttons = live.buttons;
+            self.set_port(0);
+            self.set_port(1);
+            let stamp = live.changed_at.unwrap_or_else(Instant::now);
+            self.input_since.get_or_insert((stamp, crate::input::source::KEYBOARD));
+        }
+    }
+
+    fn set_port(&mut self, port: usize) {
+        let buttons = self.ring_buttons[port] | self.live_buttons[port];
+        self.buttons[port] = buttons;
+        if let Some(game) = self.game.as_mut() {
+            game.nes.set_buttons(port, buttons);
         }
     }
 

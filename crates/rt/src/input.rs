@@ -4,6 +4,7 @@
 //! latches them. The stamp travels on to the frame that first read the
 //! input: that is the input-to-frame latency the telemetry reports.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use rtrb::Producer;
@@ -86,5 +87,105 @@ impl InputSender {
     /// Events waiting for the emulation thread.
     pub fn pending(&self) -> usize {
         self.ring.buffer().capacity() - self.ring.slots()
+    }
+}
+
+/// Buttons a device thread of the frontend's keeps current for the
+/// emulation thread to read at the start of each frame (and when it steps
+/// one), beside the ring: a keyboard read straight from the OS, off the
+/// frontend's update loop, so that a press does not wait for the next
+/// render to be seen. The emulation thread ORs it with what came by ring.
+///
+/// One atomic word holds both ports' buttons and the instant they last
+/// changed, so a reader never pairs one change's buttons with another's
+/// stamp; no lock, no allocation on either side. While not enabled (the
+/// window has no focus, a menu or a text field has the keys) it reads as
+/// nothing held.
+#[derive(Debug)]
+pub struct LiveInput {
+    /// Bits 0-15: port 1's buttons, then port 2's; bits 16-63:
+    /// microseconds from `base` to the change.
+    word: AtomicU64,
+    enabled: AtomicBool,
+    base: Instant,
+}
+
+/// What [`LiveInput::read`] finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveButtons {
+    pub buttons: [u8; 2],
+    /// When the buttons last changed (the device thread's stamp), `None`
+    /// before any change.
+    pub changed_at: Option<Instant>,
+}
+
+impl Default for LiveInput {
+    fn default() -> Self {
+        LiveInput { word: AtomicU64::new(0), enabled: AtomicBool::new(false), base: Instant::now() }
+    }
+}
+
+impl LiveInput {
+    /// Both ports' buttons as held now, changed at `at`.
+    pub fn set(&self, buttons: [u8; 2], at: Instant) {
+        let micros = self.micros(at);
+        let word = u64::from(buttons[0]) | (u64::from(buttons[1]) << 8) | (micros << 16);
+        self.word.store(word, Ordering::Release);
+    }
+
+    /// Whether the game takes these buttons now. A change of mind is
+    /// stamped as a change of the buttons, now: keys held when a menu
+    /// closes are pressed from then on, not from when they went down.
+    pub fn enable(&self, on: bool) {
+        if self.enabled.swap(on, Ordering::AcqRel) == on {
+            return;
+        }
+        let micros = self.micros(Instant::now());
+        let _ = self.word.fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| Some((word & 0xffff) | (micros << 16)));
+    }
+
+    fn micros(&self, at: Instant) -> u64 {
+        // At least 1 us after base, so that 0 can mean "never changed".
+        (at.saturating_duration_since(self.base).as_micros() as u64).clamp(1, (1 << 48) - 1)
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+
+    /// The buttons the game takes (nothing while disabled) and when they
+    /// changed.
+    pub fn read(&self) -> LiveButtons {
+        let word = self.word.load(Ordering::Acquire);
+        let micros = word >> 16;
+        let changed_at = (micros != 0).then(|| self.base + std::time::Duration::from_micros(micros));
+        let buttons = if self.enabled() { [word as u8, (word >> 8) as u8] } else { [0, 0] };
+        LiveButtons { buttons, changed_at }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn live_buttons_read_as_set_only_while_enabled() {
+        let live = LiveInput::default();
+        assert_eq!(live.read(), LiveButtons { buttons: [0, 0], changed_at: None }, "nothing changed yet");
+        let at = live.base + Duration::from_micros(10);
+        live.set([0x81, 0x42], at);
+        assert_eq!(live.read().buttons, [0, 0], "disabled reads as nothing held");
+        assert_eq!(live.read().changed_at, Some(at), "the stamp, to the microsecond");
+        std::thread::sleep(Duration::from_millis(2));
+        live.enable(true);
+        let read = live.read();
+        assert_eq!(read.buttons, [0x81, 0x42]);
+        assert!(read.changed_at.unwrap() > at, "enabling re-stamps the held buttons");
+        let later = live.base + Duration::from_secs(7);
+        live.set([0, 0x10], later);
+        assert_eq!(live.read(), LiveButtons { buttons: [0, 0x10], changed_at: Some(later) });
+        live.enable(true);
+        assert_eq!(live.read().changed_at, Some(later), "enabling again changes nothing");
     }
 }

@@ -75,7 +75,7 @@ pub use command::{
 pub use config::{Config, Pin, RingSizes, DEFAULT_AUDIO_LEAD};
 pub use frame::{Frame, FrameReader};
 pub use game::Game;
-pub use input::{source as input_source, InputEvent, InputSender};
+pub use input::{source as input_source, InputEvent, InputSender, LiveButtons, LiveInput};
 pub use os::{raise_current_thread, raise_threads_named, Priority, ThreadSetup};
 pub use pacer::{Pacer, Plan, Tick};
 pub use runtime::{Runtime, SpawnError, TraceReader};

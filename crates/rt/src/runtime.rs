@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::emulator::{Channels, Emulator, Garbage};
 use crate::frame::{Frame, FrameReader};
 use crate::game::Game;
-use crate::input::InputSender;
+use crate::input::{InputSender, LiveInput};
 use crate::telemetry::{Event, FrameRecord, Status};
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +45,7 @@ pub struct Runtime {
     freed: u64,
     status: triple_buffer::Output<Status>,
     input: Option<InputSender>,
+    live: Arc<LiveInput>,
     frames: Option<FrameReader>,
     audio: Option<AudioOutput>,
     audio_shared: Arc<AudioShared>,
@@ -61,6 +62,7 @@ impl Runtime {
     /// Starts the emulation thread, running `game` if there is one (or
     /// waiting for `Command::LoadGame`).
     pub fn spawn(config: Config, game: Option<Box<Game>>) -> Result<Runtime, SpawnError> {
+        let live = Arc::new(LiveInput::default());
         let sizes = config.rings;
         let latency = config.samples(config.audio_latency);
         let capacity = config.samples(config.audio_capacity);
@@ -90,6 +92,7 @@ impl Runtime {
             commands: command_rx,
             replies: reply_tx,
             input: input_rx,
+            live: Arc::clone(&live),
             frames: frame_in,
             status: status_in,
             records: record_tx,
@@ -115,6 +118,7 @@ impl Runtime {
             freed: 0,
             status: status_out,
             input: Some(InputSender::new(input_tx)),
+            live,
             frames: Some(frame_out),
             audio: Some(AudioOutput::new(audio_rx, Arc::clone(&audio_shared), sample_rate)),
             trace: Some(trace_rx),
@@ -202,6 +206,12 @@ impl Runtime {
 
     pub fn input(&mut self) -> Option<&mut InputSender> {
         self.input.as_mut()
+    }
+
+    /// The buttons a device thread sets for the emulation thread to read
+    /// directly (see [`LiveInput`]).
+    pub fn live_input(&self) -> &Arc<LiveInput> {
+        &self.live
     }
 
     pub fn take_input(&mut self) -> Option<InputSender> {

@@ -99,6 +99,29 @@ fn pause_step_resume_and_the_debugger() {
     step_frame(&mut rt);
     assert_eq!(read(&mut rt, 0x6000, 1)[0] & 1, 0);
 
+    // The live buttons (a keyboard read off the frontend's loop) count
+    // only while enabled, and ORed with the ring's.
+    let live = std::sync::Arc::clone(rt.live_input());
+    live.set([button::A, 0], std::time::Instant::now());
+    step_frame(&mut rt);
+    assert_eq!(read(&mut rt, 0x6000, 1)[0] & 1, 0, "not taken while disabled");
+    live.enable(true);
+    let before = rt.status().input_latency;
+    step_frame(&mut rt);
+    assert_eq!(read(&mut rt, 0x6000, 1)[0] & 1, 1, "taken once enabled");
+    assert_ne!(rt.status().input_latency, before, "and timed from when it was enabled");
+    live.set([0, 0], std::time::Instant::now());
+    assert!(rt.input().unwrap().send(0, button::A));
+    step_frame(&mut rt);
+    assert_eq!(read(&mut rt, 0x6000, 1)[0] & 1, 1, "the ring's A, live released");
+    assert!(rt.input().unwrap().send(0, 0));
+    live.set([button::A, 0], std::time::Instant::now());
+    step_frame(&mut rt);
+    assert_eq!(read(&mut rt, 0x6000, 1)[0] & 1, 1, "live A, the ring's released");
+    live.enable(false);
+    step_frame(&mut rt);
+    assert_eq!(read(&mut rt, 0x6000, 1)[0] & 1, 0, "released when disabled");
+
     // Breakpoints: the NMI handler runs once a frame.
     let nmi = Breakpoint::exec(1, TINY_NMI);
     assert_eq!(done(&mut rt, Command::Debug(DebugRequest::SetBreakpoint(nmi))), Done::Breakpoints { count: 1 });

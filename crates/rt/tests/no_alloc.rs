@@ -68,6 +68,9 @@ fn ten_seconds_of_real_time_running_allocate_nothing() {
         }
         rt.input().unwrap().send(0, (round % 256) as u8);
         rt.input().unwrap().send(1, (round / 3 % 256) as u8);
+        // And a keyboard read directly, its keys taken and let go.
+        rt.live_input().set([(round / 5 % 256) as u8, 0], Instant::now());
+        rt.live_input().enable(!round.is_multiple_of(7));
         records += rt.drain_records(|_| {});
         let _ = frames.read().number;
         let _ = rt.status().frames;

@@ -1,11 +1,13 @@
 //! The runtime's handle as Bevy resources, and the systems that move
 //! commands, input, replies and telemetry across the thread boundary.
 
+use std::sync::Arc;
+
 use bevy::app::AppExit;
 use bevy::platform::cell::SyncCell;
 use bevy::prelude::*;
 use phosphor_nes::Cartridge;
-use phosphor_rt::{AudioOutput, Command, CommandId, Config, Event, FrameReader, Game, InputSender, Runtime, TraceReader};
+use phosphor_rt::{AudioOutput, Command, CommandId, Config, Event, FrameReader, Game, InputSender, LiveInput, Runtime, TraceReader};
 
 use crate::telemetry::Telemetry;
 use crate::{EmuNotice, EmuReply, LoadRom, Pads};
@@ -39,6 +41,8 @@ pub enum SendError {
 pub struct Emulator {
     runtime: Option<SyncCell<Runtime>>,
     input: Option<SyncCell<InputSender>>,
+    /// Buttons a device thread sets for the emulation thread directly.
+    live: Option<Arc<LiveInput>>,
     game: Option<LoadedGame>,
     /// Pads as last sent, so only changes travel.
     sent: Option<[u8; 2]>,
@@ -131,12 +135,14 @@ impl Emulator {
         match Runtime::spawn(config, None) {
             Ok(mut runtime) => {
                 let input = runtime.take_input().map(SyncCell::new);
+                let live = Some(Arc::clone(runtime.live_input()));
                 let frames = FrameFeed::new(runtime.take_frames());
                 let sound = SoundFeed::new(runtime.take_audio());
                 let trace = TraceFeed::new(runtime.take_trace());
                 let emulator = Emulator {
                     runtime: Some(SyncCell::new(runtime)),
                     input,
+                    live,
                     game: None,
                     sent: None,
                     input_dropped: 0,
@@ -150,6 +156,7 @@ impl Emulator {
                 let emulator = Emulator {
                     runtime: None,
                     input: None,
+                    live: None,
                     game: None,
                     sent: None,
                     input_dropped: 0,
@@ -200,6 +207,13 @@ impl Emulator {
 
     pub fn is_running(&mut self) -> bool {
         self.runtime.as_mut().is_some_and(|r| r.get().is_alive())
+    }
+
+    /// The buttons a device thread (the keyboard read straight from the
+    /// OS) sets for the emulation thread to read at each frame, beside
+    /// the ring; `None` without an emulation thread.
+    pub fn live_input(&self) -> Option<&Arc<LiveInput>> {
+        self.live.as_ref()
     }
 
     /// Input events the ring refused so far (the thread stalled).

@@ -82,6 +82,7 @@ fn apply(
     mut hotkeys: ResMut<'_, HotkeyOptions>,
     mut power_on: Option<ResMut<'_, PowerOn>>,
     mut input_map: Option<ResMut<'_, phosphor_input::InputMap>>,
+    mut direct_keys: Option<ResMut<'_, phosphor_input::DirectKeyboard>>,
     mut windows: Query<'_, '_, &mut Window, With<PrimaryWindow>>,
     mut file: ResMut<'_, SettingsFile>,
     time: Res<'_, Time<Real>>,
@@ -126,6 +127,9 @@ fn apply(
     hotkeys.pause_key = settings.input.hotkey(2);
     if let Some(map) = input_map.as_mut() {
         **map = settings.input.to_map();
+    }
+    if let Some(direct) = direct_keys.as_mut() {
+        direct.wanted = settings.input.direct_keyboard;
     }
     if let Some(power_on) = power_on.as_mut() {
         power_on.region = settings.emulation.region.forced();

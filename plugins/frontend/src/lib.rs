@@ -120,8 +120,10 @@ impl Plugin for FrontendPlugin {
 }
 
 /// Outside the game, the keys and pads drive the menus, not the game.
-fn hold_pads_in_menus(screen: Res<'_, Screen>, mut pads: ResMut<'_, Pads>) {
+/// (The keys read directly are held off by [`phosphor_input::GameKeys`].)
+fn hold_pads_in_menus(screen: Res<'_, Screen>, mut pads: ResMut<'_, Pads>, mut game_keys: ResMut<'_, phosphor_input::GameKeys>) {
     if *screen != Screen::Playing && pads.buttons != [0, 0] {
         pads.buttons = [0, 0];
     }
+    game_keys.set_if_neq(phosphor_input::GameKeys(*screen == Screen::Playing));
 }

@@ -288,6 +288,8 @@ pub enum Row {
     Region,
     AudioLatency,
     TurboRate,
+    /// The game's keys read straight from the system.
+    DirectKeys,
     /// Minutes of rewind history, with the memory it takes now.
     Rewind,
     /// Frames of run-ahead for the game being played (or the default).
@@ -328,6 +330,7 @@ pub fn rows_for(pad: Option<&str>) -> Vec<Row> {
         Row::Region,
         Row::AudioLatency,
         Row::TurboRate,
+        Row::DirectKeys,
         Row::Rewind,
         Row::RunAhead,
     ];
@@ -405,6 +408,7 @@ pub fn adjust_for(settings: &mut Settings, row: Row, direction: i32, game: Optio
             let rate = settings.input.turbo_rate as i32 + 5 * direction;
             settings.input.turbo_rate = rate.clamp(5, 30) as u32;
         }
+        Row::DirectKeys => settings.input.direct_keyboard = !settings.input.direct_keyboard,
         Row::Rewind => {
             let minutes = settings.emulation.rewind_minutes as i32 + direction;
             settings.emulation.rewind_minutes = minutes.clamp(0, MAX_REWIND_MINUTES as i32) as u32;
@@ -476,6 +480,7 @@ pub fn describe_for(settings: &Settings, row: Row, game: Option<u64>) -> (&'stat
             },
         ),
         Row::TurboRate => ("Turbo speed", format!("{} a second", settings.input.turbo_rate)),
+        Row::DirectKeys => ("Keyboard read directly", on(settings.input.direct_keyboard)),
         Row::Bind(player, i) => {
             let key = settings.input.key(usize::from(player), usize::from(i));
             let label = if player == 0 { BIND_LABELS_1[usize::from(i)] } else { BIND_LABELS_2[usize::from(i)] };

@@ -223,6 +223,11 @@ pub struct Input {
     pub pads: std::collections::BTreeMap<String, PadKeys>,
     /// The time-control keys, named as the player keys are.
     pub hotkeys: HotkeyKeys,
+    /// Read the game's keys straight from the X server, on a thread of
+    /// their own, rather than at the next update (which waits for the
+    /// render before it): a press reaches the game sooner, the slower the
+    /// renderer the more.
+    pub direct_keyboard: bool,
 }
 
 impl Default for Input {
@@ -233,6 +238,7 @@ impl Default for Input {
             turbo_rate: 15,
             pads: Default::default(),
             hotkeys: HotkeyKeys::default(),
+            direct_keyboard: true,
         }
     }
 }

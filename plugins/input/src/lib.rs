@@ -6,6 +6,10 @@
 //! - [`PadSlots`] (resource): which connected gamepad plays as which player
 //!   (the first pad is player 1, the second player 2; hot-plugged pads
 //!   take the first free slot);
+//! - [`DirectKeyboard`] (resource): the game's keys read straight from the
+//!   X server on a thread of their own, so that a press does not wait for
+//!   the next render (a setting, on by default; [`GameKeys`] says when
+//!   the game has the keys);
 //! - [`Hotkey`] (message out): Esc, Tab, Ctrl+R, Ctrl+Q, F1, F5, F7, F11,
 //!   F12 as they are pressed, and the remappable time-control keys
 //!   (Backspace held: rewind, also a pad's left shoulder; K: frame
@@ -14,10 +18,12 @@
 //!   the other plugins act on the rest (Shift+F12 is a screenshot of the
 //!   window as shown).
 
+mod direct;
 mod hotkeys;
 mod map;
 pub mod names;
 
+pub use direct::{DirectKeyboard, DirectState, GameKeys};
 pub use hotkeys::{DebugKey, Hotkey, HotkeyOptions, KeyboardFocus, FAST_FORWARD_SPEED, FRAME_ADVANCE_KEY, PAUSE_KEY, REWIND_KEY};
 pub use map::{InputMap, PadBinding, PadProfile, PadSlots, Player};
 
@@ -39,6 +45,8 @@ impl Plugin for InputPlugin {
         app.init_resource::<InputMap>()
             .init_resource::<HotkeyOptions>()
             .init_resource::<KeyboardFocus>()
+            .init_resource::<DirectKeyboard>()
+            .init_resource::<GameKeys>()
             .add_message::<phosphor_emulation::EmuNotice>()
             .init_resource::<PadSlots>()
             .add_message::<Hotkey>()
@@ -50,6 +58,7 @@ impl Plugin for InputPlugin {
                     .after(InputSystems)
                     .before(EmulationSystems::SendInput),
             )
-            .add_systems(Update, (hotkeys::read_hotkeys, hotkeys::run_emulator_hotkeys).chain());
+            .add_systems(Update, (hotkeys::read_hotkeys, hotkeys::run_emulator_hotkeys).chain())
+            .add_systems(PostUpdate, (direct::start_direct_keyboard, direct::gate_direct_keyboard).chain());
     }
 }

@@ -189,6 +189,7 @@ pub(crate) fn map_buttons(
     mut pads: ResMut<'_, Pads>,
     telemetry: Res<'_, phosphor_emulation::Telemetry>,
     focus: Res<'_, crate::KeyboardFocus>,
+    direct: Res<'_, crate::DirectKeyboard>,
     mut last: Local<'_, DeviceButtons>,
     mut rewinding: Local<'_, bool>,
     mut hotkeys: MessageWriter<'_, crate::Hotkey>,
@@ -197,8 +198,11 @@ pub(crate) fn map_buttons(
     // in fast-forward.
     let turbo_on = (telemetry.status.frames / map.turbo_frames.max(1)).is_multiple_of(2);
     let turbo: &[(KeyCode, Player, u8)] = if turbo_on { &map.turbo_keys } else { &[] };
+    // Read directly, the game's keys reach the emulation thread on their
+    // own; only the turbo keys come this way then.
+    let keys_here: &[(KeyCode, Player, u8)] = if direct.reading() { &[] } else { &map.keys };
     let mut now = DeviceButtons::default();
-    for (key, player, bit) in map.keys.iter().chain(turbo) {
+    for (key, player, bit) in keys_here.iter().chain(turbo) {
         // Keys typed into a text field are not the game's.
         if !focus.text_entry && keys.pressed(*key) {
             now.keyboard[player.port()] |= bit;

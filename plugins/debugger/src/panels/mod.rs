@@ -32,6 +32,8 @@ pub(crate) struct Ctx<'a> {
     pub sound_measure: &'a mut SoundMeasure,
     /// Input to photon, from the video plugin (absent without a renderer).
     pub photon: Option<&'a phosphor_video::PhotonLatency>,
+    /// How the game's keys are read (absent without the input plugin).
+    pub direct_keys: Option<&'a phosphor_input::DirectKeyboard>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -46,6 +48,7 @@ pub(crate) fn draw(
     sound_path: Option<Res<'_, SoundPath>>,
     mut sound_measure: ResMut<'_, SoundMeasure>,
     photon: Option<Res<'_, phosphor_video::PhotonLatency>>,
+    direct_keys: Option<Res<'_, phosphor_input::DirectKeyboard>>,
     mouse: Res<'_, ButtonInput<MouseButton>>,
     mut area: ResMut<'_, ScreenArea>,
     mut focus: ResMut<'_, KeyboardFocus>,
@@ -79,6 +82,7 @@ pub(crate) fn draw(
         sound_path: sound_path.as_deref(),
         sound_measure: &mut sound_measure,
         photon: photon.as_deref(),
+        direct_keys: direct_keys.as_deref(),
     };
     // The bottom dock first, so that it spans the window under the side docks.
     for dock in [Dock::Bottom, Dock::Left, Dock::Right] {
