@@ -33,10 +33,16 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// Starts `phosphor ARGS` on `display` with its files in `data` (its log
 /// in `data/phosphor.log`) and waits for its window.
 fn launch(display: &str, data: &Path, args: &[&std::ffi::OsStr]) -> (Guard, String) {
+    launch_with(display, data, args, Vec::new())
+}
+
+/// As [`launch`], with more variables in its environment.
+fn launch_with(display: &str, data: &Path, args: &[&std::ffi::OsStr], envs: Vec<(&str, std::ffi::OsString)>) -> (Guard, String) {
     let log = std::fs::File::create(data.join("phosphor.log")).unwrap();
     let app = Guard(
         Command::new(env!("CARGO_BIN_EXE_phosphor"))
             .args(args)
+            .envs(envs)
             .env("DISPLAY", display)
             .env_remove("WAYLAND_DISPLAY")
             .env("PHOSPHOR_DATA_DIR", data)
@@ -315,4 +321,44 @@ fn key_to_picture_from_outside_with_the_keyboard_read_directly() {
     }
     eprintln!("outside minus the app's figure: {:.1} ms through the update, {:.1} ms read directly", gaps[0], gaps[1]);
     assert!(gaps[1] < gaps[0], "read directly, the app's stamp is nearer the key: {gaps:?}");
+}
+
+/// The sound ring in the window, through a real sound server (a private
+/// PulseAudio with a null sink), with the renderer busy drawing the home
+/// screen, for a minute: the ring never fills and the lead stays low.
+/// This is the window the probe found at a full ring (243 ms
+/// queued, 478 overruns in 20 s). What the app logs besides, each second's
+/// mean fill against its target and the backlogs dropped, is printed: the
+/// issue's 2 ms and "no backlog after the first second" are not met here
+/// yet, because the emulation thread misses deadlines in this window (see
+/// the README's "Sound latency").
+#[test]
+fn the_sound_ring_never_fills_in_a_window() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    if !can_open_windows() {
+        return;
+    }
+    let Some(server) = common::pulse("window") else { return };
+    let (_xvfb, display) = xvfb(160);
+    let data = fresh_dir("window-sound");
+    // The demo plays behind the home screen: its music flows the whole time.
+    let (mut app, window) = launch_with(&display, &data, &[], server.env());
+    xdotool(&display, &["windowfocus", "--sync", &window]);
+    std::thread::sleep(Duration::from_secs(63));
+    xdotool(&display, &["key", "ctrl+q"]);
+    let status = wait_for("phosphor to quit", Duration::from_secs(30), || app.0.try_wait().ok().flatten());
+    let log = std::fs::read_to_string(data.join("phosphor.log")).unwrap_or_default();
+    assert!(status.success(), "exit status {status}; log:\n{log}");
+    let line = log
+        .lines()
+        .find_map(|l| l.split_once("sound ring at exit: ").map(|(_, rest)| rest.to_string()))
+        .unwrap_or_else(|| panic!("no sound ring line in the log (did the sound play?):\n{log}"));
+    let photon = log.lines().find_map(|l| l.split_once("input to photon at exit: ").map(|(_, r)| r.to_string())).unwrap_or_default();
+    eprintln!("sound ring in the window: {line}; renderer: {photon}");
+    assert!(field(&line, "seconds") >= 55.0, "it played for the minute: {line}");
+    assert!(field(&line, "seconds_judged") >= 30.0, "seconds were judged: {line}");
+    assert_eq!(field(&line, "ring_overruns"), 0.0, "the ring never filled: {line}");
+    // Auto latency raises the lead 1 ms a near-underrun: 7-10 ms seen.
+    assert!(field(&line, "lead_ms") <= 16.0, "the lead stayed low: {line}");
+    let _ = std::fs::remove_dir_all(&data);
 }

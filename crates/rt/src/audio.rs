@@ -518,7 +518,18 @@ pub(crate) struct AudioInput {
     /// it moved.
     last_calls: u64,
     quiet_frames: u32,
+    /// The fill before each frame's samples went in, summed over the
+    /// playing frames of the second under way, and the last whole second's
+    /// mean with a count of such seconds: whether the ring holds its lead
+    /// is judged on these.
+    lead_sum: f64,
+    lead_frames: u32,
+    pub lead_second_mean: f64,
+    pub lead_seconds: u64,
 }
+
+/// Frames in a second of [`AudioInput::lead_second_mean`].
+const LEAD_SECOND: u32 = 60;
 
 /// Frames without a call from the device after which it counts as not
 /// listening (a device period is far shorter than 4 frames).
@@ -538,6 +549,10 @@ impl AudioInput {
             ratio: 1.0,
             last_calls: 0,
             quiet_frames: QUIET_FRAMES,
+            lead_sum: 0.0,
+            lead_frames: 0,
+            lead_second_mean: 0.0,
+            lead_seconds: 0,
         }
     }
 
@@ -627,7 +642,15 @@ impl AudioInput {
             // the ring gave the frame's first sample.
             let before = self.fill().saturating_sub(made) as f64;
             self.ratio = base * self.control.update(before);
+            self.lead_sum += before;
+            self.lead_frames += 1;
+            if self.lead_frames == LEAD_SECOND {
+                self.lead_second_mean = self.lead_sum / f64::from(LEAD_SECOND);
+                self.lead_seconds += 1;
+                (self.lead_sum, self.lead_frames) = (0.0, 0);
+            }
         } else {
+            (self.lead_sum, self.lead_frames) = (0.0, 0);
             self.control.reset();
             self.ratio = base;
         }
@@ -834,6 +857,37 @@ mod tests {
         }
         near_miss(&mut feed, &mut out);
         assert_eq!((out.start_fill(), out.stats().raises), (576, 2));
+    }
+
+    #[test]
+    fn the_lead_is_averaged_over_each_second_played() {
+        let (tx, mut rx) = rtrb::RingBuffer::new(8192);
+        let shared = Arc::new(AudioShared::new(0, 0, 48_000));
+        let mut input = AudioInput::new(tx, Arc::clone(&shared), 0, 48_000);
+        let mut frame = |input: &mut AudioInput, keep: usize, play: bool| {
+            shared.callbacks.fetch_add(1, Ordering::Relaxed);
+            // The device takes all but `keep` samples before the frame.
+            let take = rx.slots().saturating_sub(keep);
+            rx.read_chunk(take).unwrap().commit_all();
+            input.push_samples(&[0.0; 800], play, 1.0);
+        };
+        for _ in 0..59 {
+            frame(&mut input, 300, true);
+        }
+        assert_eq!(input.lead_seconds, 0, "no whole second yet");
+        frame(&mut input, 300, true);
+        assert_eq!(input.lead_seconds, 1);
+        // The first frame found an empty ring, the other 59 kept 300.
+        assert!((input.lead_second_mean - 300.0 * 59.0 / 60.0).abs() < 1e-9, "{}", input.lead_second_mean);
+        for _ in 0..30 {
+            frame(&mut input, 600, true);
+        }
+        frame(&mut input, 600, false);
+        for _ in 0..60 {
+            frame(&mut input, 600, true);
+        }
+        assert_eq!(input.lead_seconds, 2, "a frame not played starts the second over");
+        assert!((input.lead_second_mean - 600.0).abs() < 1e-9, "{}", input.lead_second_mean);
     }
 
     #[test]

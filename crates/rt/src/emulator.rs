@@ -795,6 +795,7 @@ impl Emulator {
         audio.dropped_samples = self.ch.audio.dropped_samples;
         audio.underruns = stats.underruns;
         audio.target = stats.lead;
+        (audio.lead_second_mean, audio.lead_seconds) = (self.ch.audio.lead_second_mean, self.ch.audio.lead_seconds);
         self.status.input_fill = self.ch.input.slots();
         self.status.spin_margin = self.pacer.margin();
         self.status.rt_heap_calls = alloc::watched_heap_calls();

@@ -104,6 +104,11 @@ pub struct AudioFigures {
     /// The lead in force (fill kept before a frame goes in), in samples;
     /// the device side's figures are in [`crate::AudioStats`].
     pub target: usize,
+    /// The fill before a frame's samples go in (what rate control steers
+    /// onto `target`), averaged over the last whole second of playing, in
+    /// samples, and how many such seconds there were so far.
+    pub lead_second_mean: f64,
+    pub lead_seconds: u64,
     /// The resampling ratio dynamic rate control set last.
     pub ratio: f64,
     pub overruns: u64,

@@ -19,9 +19,11 @@
 //! No emulation logic lives here: the core runs on its own thread.
 
 mod handle;
+mod sound_watch;
 mod telemetry;
 
 pub use handle::{Emulator, FrameFeed, LoadedGame, SendError, SoundFeed, Stopped, TraceFeed};
+pub use sound_watch::SoundWatch;
 pub use telemetry::{Telemetry, HISTORY};
 
 use bevy::prelude::*;
@@ -139,6 +141,7 @@ impl Plugin for EmulationPlugin {
             .init_resource::<Pads>()
             .init_resource::<PowerOn>()
             .init_resource::<Telemetry>()
+            .insert_resource(sound_watch::SoundWatch::new(self.config.sample_rate))
             .add_message::<LoadRom>()
             .add_message::<EmuReply>()
             .add_message::<EmuNotice>()
@@ -149,6 +152,8 @@ impl Plugin for EmulationPlugin {
             .add_systems(PreUpdate, handle::send_input.in_set(EmulationSystems::SendInput))
             .add_systems(PreUpdate, handle::receive.in_set(EmulationSystems::Receive))
             .add_systems(Update, handle::load_roms.in_set(EmulationSystems::Load))
+            .add_systems(Update, sound_watch::watch_sound)
+            .add_systems(Last, sound_watch::log_at_exit.before(EmulationSystems::Stop))
             .add_systems(Last, handle::stop_on_exit.in_set(EmulationSystems::Stop));
     }
 }
