@@ -181,6 +181,15 @@ pub fn pulse(name: &str) -> Option<PulseServer> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    // On a desktop the sound server runs its threads at real-time priority
+    // (rtkit gives PulseAudio and PipeWire a low SCHED_FIFO/RR one); here
+    // nothing does, and under a busy renderer a server at normal priority
+    // stalls the stream. Do what rtkit would, where the system allows it.
+    let pid = pulse._server.0.id().to_string();
+    let raised = Command::new("chrt").args(["--fifo", "--all-tasks", "--pid", "5", &pid]).stderr(Stdio::null()).status();
+    if !raised.is_ok_and(|s| s.success()) {
+        eprintln!("note: the sound server runs at normal priority (chrt refused)");
+    }
     Some(pulse)
 }
 

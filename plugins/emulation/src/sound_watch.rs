@@ -37,6 +37,8 @@ pub struct SoundWatch {
     /// dropped, and the frames the emulation thread itself ran late (the
     /// machine stalled it).
     pub off_target_max_ms: f64,
+    /// The same from [`STARTING`] on.
+    pub off_target_started_max_ms: f64,
     pub seconds_judged: u64,
     pub drains_after_settling: u64,
     pub drains_after_start: u64,
@@ -55,6 +57,7 @@ impl SoundWatch {
             drains: 0,
             second: 0,
             off_target_max_ms: 0.0,
+            off_target_started_max_ms: 0.0,
             seconds_judged: 0,
             drains_after_settling: 0,
             drains_after_start: 0,
@@ -71,10 +74,11 @@ impl SoundWatch {
     fn line(&self, telemetry: &Telemetry, now: Duration) -> String {
         let audio = &telemetry.status.audio;
         format!(
-            "seconds={:.0} lead_ms={:.1} off_target_ms_max={:.2} seconds_judged={} drains_after_first_s={} drains_after_10_s={} deadline_misses={} underruns={} ring_overruns={} callbacks={}",
+            "seconds={:.0} lead_ms={:.1} off_target_ms_max={:.2} off_target_ms_max_after_10_s={:.2} seconds_judged={} drains_after_first_s={} drains_after_10_s={} deadline_misses={} underruns={} ring_overruns={} callbacks={}",
             self.playing_since.map_or(0.0, |at| (now - at).as_secs_f64()),
             self.ms(audio.target as f64),
             self.off_target_max_ms,
+            self.off_target_started_max_ms,
             self.seconds_judged,
             self.drains_after_settling,
             self.drains_after_start,
@@ -120,6 +124,9 @@ pub(crate) fn watch_sound(mut watch: ResMut<'_, SoundWatch>, telemetry: Res<'_, 
         if begun && watch.second != 0 {
             let off = watch.ms((audio.lead_second_mean - audio.target as f64).abs());
             watch.off_target_max_ms = watch.off_target_max_ms.max(off);
+            if now.saturating_sub(watch.playing_since.unwrap_or(now)) >= STARTING + Duration::from_secs(1) {
+                watch.off_target_started_max_ms = watch.off_target_started_max_ms.max(off);
+            }
             watch.seconds_judged += 1;
         }
         watch.second = audio.lead_seconds;
