@@ -25,23 +25,26 @@ pub struct SoundWatch {
     sample_rate: u32,
     /// When the device first called while the game ran.
     playing_since: Option<Duration>,
-    /// The last time something moved the level on purpose (start, a new
-    /// lead, a dropped backlog), and the figures then.
+    /// The last time something moved the level (the start, a new lead, a
+    /// dropped backlog, a missed deadline), and the lead and backlog count
+    /// last seen.
     settle_from: Duration,
     target: usize,
     drains: u64,
-    /// The last second of the emulation thread's judged.
+    /// The emulation thread's count of whole seconds when last looked at.
     second: u64,
     /// Since playback started and settled: the farthest a second's mean
-    /// fill strayed from its target (ms), the seconds judged, the backlogs
-    /// dropped, and the frames the emulation thread itself ran late (the
-    /// machine stalled it).
+    /// fill strayed from its target (ms).
     pub off_target_max_ms: f64,
     /// The same from [`STARTING`] on.
     pub off_target_started_max_ms: f64,
+    /// Seconds judged, and backlogs dropped after the first second and
+    /// after [`STARTING`].
     pub seconds_judged: u64,
     pub drains_after_settling: u64,
     pub drains_after_start: u64,
+    /// The thread's missed deadlines once settled (the count to subtract),
+    /// and as last seen.
     misses: Option<u64>,
     seen_misses: u64,
     last_log: Duration,

@@ -279,7 +279,8 @@ fn photon(ui: &mut egui::Ui, cx: &mut Ctx<'_>) {
     ui.monospace(format!(
         "presses not timed {} (frame not drawn), no change on screen {}, input ring overruns {dropped}",
         summary.not_timed, summary.unseen
-    ));    if let Some(direct) = cx.direct_keys {
+    ));
+    if let Some(direct) = cx.direct_keys {
         let how = match direct.state() {
             phosphor_input::DirectState::Reading => "read directly (X raw events)".to_string(),
             phosphor_input::DirectState::Off => "through the window's events".to_string(),
