@@ -177,7 +177,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
     let mut line = format!(
         "frames={} deadline_misses={} resyncs={} frame_ms_p50={:.3} frame_ms_p99={:.3} frame_ms_p999={:.3} \
          frame_ms_max={:.3} pacing_jitter_us_p99={:.1} pacing_jitter_us_max={:.1} work_ms_p50={:.3} \
-         work_ms_p99={:.3} work_ms_max={:.3} audio_underruns={} audio_ring_fill_min={} audio_ring_fill_max={} \
+         work_ms_p99={:.3} work_ms_max={:.3} audio_underruns={} audio_underruns_settling={} audio_ring_fill_min={} audio_ring_fill_max={} \
          audio_overruns={} audio_ratio={:.5} audio_samples_played={}",
         summary.frames,
         summary.deadline_misses,
@@ -192,6 +192,7 @@ pub fn run(args: &HeadlessArgs) -> ExitCode {
         ms(work.p99),
         ms(work.max),
         audio.underruns,
+        audio.underruns_settling,
         if audio.fill_min == usize::MAX { 0 } else { audio.fill_min },
         audio.fill_max,
         status.audio.overruns,

@@ -66,6 +66,9 @@ pub(crate) struct AudioShared {
     /// ring a tool fills as it likes).
     drain_above: usize,
     pub underruns: AtomicU64,
+    /// Of those, the ones in the first calls after playback started
+    /// (before it settled).
+    pub underruns_settling: AtomicU64,
     pub silent_samples: AtomicU64,
     pub callbacks: AtomicU64,
     pub fill_min: AtomicUsize,
@@ -87,6 +90,9 @@ pub(crate) struct AudioShared {
 pub struct AudioStats {
     /// Times the device asked for more than the ring held while playing.
     pub underruns: u64,
+    /// Of those, the ones while playback was settling: its first second
+    /// (the device starting), and after a pause.
+    pub underruns_settling: u64,
     /// Samples of silence those underruns put in.
     pub silent_samples: u64,
     pub callbacks: u64,
@@ -123,6 +129,7 @@ impl AudioShared {
             step: (sample_rate / 1000).max(1) as usize,
             drain_above: (sample_rate / 30) as usize,
             underruns: AtomicU64::new(0),
+            underruns_settling: AtomicU64::new(0),
             silent_samples: AtomicU64::new(0),
             callbacks: AtomicU64::new(0),
             fill_min: AtomicUsize::new(usize::MAX),
@@ -141,6 +148,7 @@ impl AudioShared {
     pub fn stats(&self) -> AudioStats {
         AudioStats {
             underruns: self.underruns.load(Ordering::Relaxed),
+            underruns_settling: self.underruns_settling.load(Ordering::Relaxed),
             silent_samples: self.silent_samples.load(Ordering::Relaxed),
             callbacks: self.callbacks.load(Ordering::Relaxed),
             fill_min: self.fill_min.load(Ordering::Relaxed),
@@ -227,15 +235,21 @@ pub struct AudioOutput {
     shared: Arc<AudioShared>,
     sample_rate: u32,
     playing: bool,
-    /// The callback count when playback last started, and when the lead
-    /// was last raised.
+    /// The callback count when playback started after silence on purpose
+    /// (the stream's start, a pause, a mute), and when the lead was last
+    /// raised. An underrun's restart keeps the first: a lead too small for
+    /// the machine underruns again within the settling second, and would
+    /// never be raised if each restart began the second over.
     played_from: u64,
     raised_at: u64,
+    /// Playback stopped on purpose (or never started): the next start
+    /// begins a settling second.
+    settle_next: bool,
 }
 
 impl AudioOutput {
     pub(crate) fn new(ring: Consumer<f32>, shared: Arc<AudioShared>, sample_rate: u32) -> Self {
-        AudioOutput { ring, shared, sample_rate, playing: false, played_from: 0, raised_at: 0 }
+        AudioOutput { ring, shared, sample_rate, playing: false, played_from: 0, raised_at: 0, settle_next: true }
     }
 
     /// Mono samples per second.
@@ -255,12 +269,18 @@ impl AudioOutput {
         let active = shared.active.load(Ordering::Relaxed);
         let lead = shared.start_fill.load(Ordering::Relaxed);
         if !self.playing {
+            if !active {
+                self.settle_next = true;
+            }
             if !active || available < lead {
                 out.fill(0.0);
                 return 0;
             }
             self.playing = true;
-            self.played_from = callbacks;
+            if self.settle_next {
+                self.played_from = callbacks;
+                self.settle_next = false;
+            }
             // Start at the lead, not above it by more than the frame the
             // next push replaces: what a device that called, stalled and
             // came back (as a sound server's does while it starts) left
@@ -271,6 +291,7 @@ impl AudioOutput {
         if !active {
             // Paused or muted on purpose: not an underrun.
             self.playing = false;
+            self.settle_next = true;
             out.fill(0.0);
             return 0;
         }
@@ -300,6 +321,9 @@ impl AudioOutput {
             let last = if n > 0 { out[n - 1] } else { 0.0 };
             out[n..].fill(last);
             shared.underruns.fetch_add(1, Ordering::Relaxed);
+            if !settled {
+                shared.underruns_settling.fetch_add(1, Ordering::Relaxed);
+            }
             shared.silent_samples.fetch_add((out.len() - n) as u64, Ordering::Relaxed);
             self.playing = false;
         }
@@ -857,6 +881,41 @@ mod tests {
         }
         near_miss(&mut feed, &mut out);
         assert_eq!((out.start_fill(), out.stats().raises), (576, 2));
+    }
+
+    /// A lead too small for the machine underruns every 62 calls from the
+    /// start: the restarts keep the settling second from the stream's
+    /// start, so once it is over the next near-underrun raises the lead.
+    #[test]
+    fn underruns_restart_playback_but_not_its_settling_second() {
+        let (mut feed, mut out) = runtime_ring(480, 960);
+        let mut buf = [0.0f32; 128];
+        for _ in 0..8 {
+            feed.push(&[0.1; 480]);
+            for _ in 0..60 {
+                feed.push(&[0.1; 128]);
+                out.fill(&mut buf);
+            }
+            let mut rest = vec![0.0f32; out.buffered() - 20];
+            out.fill(&mut rest);
+            out.fill(&mut buf);
+        }
+        let stats = out.stats();
+        assert_eq!(stats.underruns, 8);
+        // Calls 62, 124, .., 372 were within the first 400; 434 and 496 not.
+        assert_eq!(stats.underruns_settling, 6);
+        assert_eq!((stats.raises, stats.lead), (1, 528), "raised once the stream had settled");
+        // A pause begins a settling second again.
+        feed.set_active(false);
+        out.fill(&mut buf);
+        feed.set_active(true);
+        feed.push(&[0.1; 600]);
+        out.fill(&mut buf);
+        let mut rest = vec![0.0f32; out.buffered() - 20];
+        out.fill(&mut rest);
+        out.fill(&mut buf);
+        let stats = out.stats();
+        assert_eq!((stats.underruns, stats.underruns_settling, stats.raises), (9, 7, 1));
     }
 
     #[test]
