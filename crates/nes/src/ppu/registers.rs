@@ -54,7 +54,10 @@ impl Ppu {
                 let value = if addr >= 0x3F00 {
                     // Palette reads are not buffered; the buffer takes the
                     // nametable byte "underneath" the palette.
-                    let colour = self.palette[palette::mirror(addr as u8 & 0x1F)];
+                    // Greyscale masks what is read as it does what is drawn
+                    // (the cell keeps its colour: writes are unaffected).
+                    let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
+                    let colour = self.palette[palette::mirror(addr as u8 & 0x1F)] & grey;
                     self.read_buffer = cart.ppu_read(addr & 0x2FFF);
                     let value = (colour & 0x3F) | (self.decayed_latch() & 0xC0);
                     self.drive_latch(value, 0x3F);
@@ -94,8 +97,10 @@ impl Ppu {
             4 => {
                 if self.rendering_line() && self.rendering {
                     // Writes during rendering are not stored; they bump the
-                    // high six bits of OAMADDR ("glitchy increment").
-                    self.oam_addr = self.oam_addr.wrapping_add(4);
+                    // high six bits of OAMADDR and clear the low two
+                    // ("glitchy increment": the sprite index moves on, the
+                    // byte within the sprite starts over).
+                    self.oam_addr = self.oam_addr.wrapping_add(4) & 0xFC;
                 } else {
                     // Byte 2's bits 2-4 do not exist in OAM.
                     let value = if self.oam_addr & 3 == 2 { value & 0xE3 } else { value };

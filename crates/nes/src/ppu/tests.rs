@@ -103,6 +103,43 @@ fn oam_attribute_bytes_lose_bits_2_to_4() {
 }
 
 #[test]
+fn greyscale_masks_palette_reads_not_writes_and_the_top_bits_are_open_bus() {
+    let (mut ppu, mut cart) = setup();
+    ppu.write_register(0x2006, 0x3F, &mut cart);
+    ppu.write_register(0x2006, 0x01, &mut cart);
+    ppu.write_register(0x2007, 0x2A, &mut cart);
+    ppu.write_register(0x2001, MASK_GREYSCALE, &mut cart);
+    ppu.write_register(0x2006, 0x3F, &mut cart);
+    ppu.write_register(0x2006, 0x01, &mut cart);
+    // The last write ($2003 here) leaves its top bits on the PPU's bus.
+    ppu.write_register(0x2003, 0xC0, &mut cart);
+    assert_eq!(ppu.read_register(0x2007, &mut cart), 0xC0 | 0x20, "low four bits cleared, top two open bus");
+    assert_eq!(ppu.palette_ram()[1], 0x2A, "the cell keeps its colour");
+    ppu.write_register(0x2001, 0, &mut cart);
+    ppu.write_register(0x2006, 0x3F, &mut cart);
+    ppu.write_register(0x2006, 0x01, &mut cart);
+    ppu.write_register(0x2003, 0x00, &mut cart);
+    assert_eq!(ppu.read_register(0x2007, &mut cart), 0x2A, "colour again without greyscale");
+}
+
+#[test]
+fn oamdata_writes_while_rendering_bump_the_sprite_index_only() {
+    let (mut ppu, mut cart) = setup();
+    ppu.oam[5] = 0x11;
+    ppu.mask = MASK_BG | MASK_SPRITES;
+    ppu.rendering = true;
+    ppu.scanline = 100;
+    ppu.dot = 10;
+    ppu.oam_addr = 0x05;
+    ppu.write_register(0x2004, 0x77, &mut cart);
+    assert_eq!(ppu.oam[5], 0x11, "not stored");
+    assert_eq!(ppu.oam_addr, 0x08, "up by 4, low two bits cleared");
+    ppu.oam_addr = 0xFE;
+    ppu.write_register(0x2004, 0x77, &mut cart);
+    assert_eq!(ppu.oam_addr, 0x00, "wraps");
+}
+
+#[test]
 fn one_pass_sprite_evaluation_matches_the_dot_by_dot_scan() {
     let mut seed: u32 = 0x1234_5678;
     let mut next = move || {
