@@ -98,6 +98,11 @@ pub struct Bus {
     dma: Dma,
     /// CPU cycle of the last read of $4016 and $4017 (see `read_port`).
     port_read_cycle: [u64; 2],
+    /// The last value written to $4016: the OUT pins once latched.
+    strobe_out: u8,
+    /// The cycle the pads latch `strobe_out` (the next put cycle after the
+    /// write), `u64::MAX` when nothing is waiting.
+    strobe_at: u64,
     /// Master-clock time at which the PPU must be caught up at the latest.
     ppu_deadline: u64,
     /// The board needs the PPU stepped every half cycle.
@@ -133,6 +138,8 @@ impl Bus {
             cycle: 0,
             dma: Dma::default(),
             port_read_cycle: [u64::MAX; 2],
+            strobe_out: 0,
+            strobe_at: u64::MAX,
             ppu_deadline: 0,
             eager_ppu,
             board_clock,
@@ -299,10 +306,14 @@ impl Bus {
                 self.dma.oam_count = 0;
             }
             0x4016 => {
+                // The CPU's OUT pins take $4016 when a get cycle gives way
+                // to a put cycle: at the start of the next put cycle. Two
+                // writes before it (a read-modify-write's pair, written
+                // put then get) leave only the second.
+                self.latch_strobe();
                 self.strobes += u64::from(value & 1);
-                for pad in &mut self.pads {
-                    pad.write_strobe(value);
-                }
+                self.strobe_out = value;
+                self.strobe_at = (self.cycle | 1) + 1;
             }
             0x4000..=0x4017 => self.apu.write(addr, value),
             0x4018..=0x401F => {}
@@ -339,9 +350,21 @@ impl Bus {
     /// famous single lost bit when DMC DMA hits a $4016 read.
     #[inline]
     fn read_port(&mut self, port: usize) -> u8 {
+        self.latch_strobe();
         let consecutive = self.port_read_cycle[port].wrapping_add(1) == self.cycle;
         self.port_read_cycle[port] = self.cycle;
         if consecutive { self.pads[port].peek() } else { self.pads[port].read() }
+    }
+
+    /// The pads take a $4016 write once its put cycle has come.
+    #[inline]
+    fn latch_strobe(&mut self) {
+        if self.cycle >= self.strobe_at {
+            self.strobe_at = u64::MAX;
+            for pad in &mut self.pads {
+                pad.write_strobe(self.strobe_out);
+            }
+        }
     }
 
     /// DMA reads only on get cycles, which alternate with put cycles. Which
@@ -474,4 +497,78 @@ crate::state::persist_fields!(Dma { halted, oam_active, oam_page, oam_count, oam
 // The clock constants, timing and hook flags come from the cartridge and region.
 crate::state::persist_fields!(Bus {
     ram, open_bus, master_clock, ppu_clock, cycle, dma, port_read_cycle, ppu_deadline, ppu, apu, cart, pads,
+    // Last, so that a version 1 body takes them by appending (`state::file`).
+    strobe_out, strobe_at,
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controller::button;
+    use crate::mapper::test_util::numbered_rom;
+
+    /// A bus whose pads hold A, with their shift registers emptied by a
+    /// strobe with nothing held and eight reads (1s from then on, bit 0 of
+    /// the next read 1 only if a later strobe reached the pads).
+    fn bus() -> Bus {
+        let mut bus = Bus::new(numbered_rom(0, 1, 0, 0));
+        bus.cycle_write(0x4016, 1);
+        bus.cycle_read(0);
+        bus.cycle_write(0x4016, 0);
+        bus.cycle_read(0);
+        for _ in 0..8 {
+            assert_eq!(bus.cycle_read(0x4016) & 1, 0, "nothing held");
+            bus.cycle_read(0);
+        }
+        bus.pads[0].buttons = button::START;
+        bus
+    }
+
+    /// The pads take $4016 on the put cycle after the write: a strobe
+    /// written on a put cycle and lowered on the next (get) cycle, as a
+    /// read-modify-write's two writes can do, never reaches them; one
+    /// written on a get cycle does.
+    #[test]
+    fn the_strobe_reaches_the_pads_at_the_next_put_cycle() {
+        let mut missed = bus();
+        if missed.next_is_get_cycle() {
+            missed.cycle_read(0);
+        }
+        missed.cycle_write(0x4016, 1); // a put cycle
+        missed.cycle_write(0x4016, 0); // the get cycle after it
+        missed.cycle_read(0);
+        assert_eq!(missed.cycle_read(0x4016) & 1, 1, "still the 1s after eight reads: no reload");
+
+        let mut latched = bus();
+        if !latched.next_is_get_cycle() {
+            latched.cycle_read(0);
+        }
+        latched.cycle_write(0x4016, 1); // a get cycle: taken on the next
+        latched.cycle_write(0x4016, 0);
+        latched.cycle_read(0);
+        let mut bits = Vec::new();
+        for _ in 0..4 {
+            bits.push(latched.cycle_read(0x4016) & 1);
+            latched.cycle_read(0); // reads on consecutive cycles shift once
+        }
+        assert_eq!(bits, [0, 0, 0, 1], "reloaded: A, B, Select clear, Start held");
+    }
+
+    /// A read on the cycle right after a strobe write still sees the old
+    /// strobe when the write was on a put cycle (taken two cycles later).
+    #[test]
+    fn a_read_before_the_put_cycle_sees_the_old_strobe() {
+        let mut bus = bus();
+        if bus.next_is_get_cycle() {
+            bus.cycle_read(0);
+        }
+        bus.cycle_write(0x4016, 1); // put: the pads take it two cycles on
+        assert_eq!(bus.cycle_read(0x4016) & 1, 1, "not strobed yet: the shift register's 1s");
+        assert_eq!(bus.cycle_read(0x4016) & 1, 0, "strobed: A, not held");
+        bus.pads[0].buttons = button::A;
+        bus.cycle_read(0);
+        assert_eq!(bus.cycle_read(0x4016) & 1, 1, "strobe high follows the buttons");
+        bus.cycle_read(0);
+        assert_eq!(bus.cycle_read(0x4016) & 1, 1, "and reading does not shift");
+    }
+}

@@ -262,7 +262,7 @@ impl Nes {
     pub fn load_state(&mut self, file: &[u8]) -> Result<state::StateHeader, state::StateError> {
         let (header, body) = state::StateHeader::parse(file)?;
         header.check(self.bus.cart.rom_hash())?;
-        self.restore(body)?;
+        self.restore(&state::migrate(header.format_version, body))?;
         Ok(header)
     }
 

@@ -40,10 +40,12 @@ pub struct Controller {
 impl Controller {
     /// A write to $4016: bit 0 is the strobe shared by both ports.
     pub fn write_strobe(&mut self, value: u8) {
-        self.strobe = value & 1 != 0;
-        if self.strobe {
+        // While the strobe is high the register keeps loading the buttons:
+        // it holds what they were when it went low.
+        if self.strobe || value & 1 != 0 {
             self.shift = self.buttons;
         }
+        self.strobe = value & 1 != 0;
     }
 
     /// A read of the port: the next button bit (1s after all eight).

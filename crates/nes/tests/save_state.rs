@@ -1,7 +1,7 @@
 //! Save states: a restored machine continues exactly as the original did,
 //! and a bad state file is refused with the reason while the game goes on.
 
-use phosphor_nes::state::StateError;
+use phosphor_nes::state::{StateError, StateHeader};
 use phosphor_nes::Nes;
 use std::path::PathBuf;
 
@@ -201,7 +201,7 @@ fn every_corrupted_state_file_is_refused_and_changes_nothing() {
         check(f, &format!("magic byte {i}"), &not_a_state);
     }
     check(with(8, &0u16.to_le_bytes()), "format version 0", &version);
-    check(with(8, &2u16.to_le_bytes()), "format version 2", &version);
+    check(with(8, &3u16.to_le_bytes()), "format version 3", &version);
     check(with(8, &0xFFFFu16.to_le_bytes()), "format version 65535", &version);
     check(with(at.core_len + 1, b"9"), "core version text", &corrupt);
     // A wrong length shifts every later field: refused, whichever way.
@@ -237,13 +237,39 @@ fn every_corrupted_state_file_is_refused_and_changes_nothing() {
     let mut foreign = Nes::from_ines(&std::fs::read(dir.join("other/nestest.nes")).unwrap()).unwrap();
     let err = nes.load_state(&foreign.save_state(b"")).unwrap_err();
     assert!(matches!(err, StateError::WrongRom { .. }) && err.to_string().contains("another game"), "{err}");
-    let err = nes.load_state(&with(8, &2u16.to_le_bytes())).unwrap_err();
+    let err = nes.load_state(&with(8, &3u16.to_le_bytes())).unwrap_err();
     assert!(err.to_string().contains("newer than this build"), "{err}");
 
     // And the good file still loads, thumbnail and frame intact.
     let header = nes.load_state(&good).unwrap();
     assert_eq!((header.frame, header.thumbnail.as_slice()), (30, &b"thumbnail bytes"[..]));
     assert_eq!(nes.frame_count(), 30);
+}
+
+/// A state written by a version 1 build (no $4016 write waiting at the
+/// end of its body) loads and runs on as the same state saved now does;
+/// the same body taken as this version's is refused by its length.
+#[test]
+fn a_version_1_state_loads_through_its_migration() {
+    let Some(dir) = rom_dir() else { return };
+    let rom = std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap();
+    let mut nes = Nes::from_ines(&rom).unwrap();
+    run(&mut nes, 30);
+    let good = nes.save_state(b"t");
+    let body = &good[layout(&good).body..];
+    assert_eq!(&body[body.len() - 8..], &u64::MAX.to_le_bytes(), "no write waiting at a frame's end");
+    let v1_body = &body[..body.len() - 9];
+    let mut v1 = Vec::new();
+    StateHeader::write(nes.cartridge().rom_hash(), nes.frame_count(), b"t", v1_body, &mut v1);
+    v1.extend_from_slice(v1_body);
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let expected = run(&mut nes, 60).0;
+
+    let mut old = Nes::from_ines(&rom).unwrap();
+    assert!(matches!(old.restore(v1_body), Err(StateError::Layout { .. })), "a v1 body is not this layout");
+    let header = old.load_state(&v1).expect("a version 1 state loads");
+    assert_eq!((header.format_version, header.frame), (1, 30));
+    same_frames(&run(&mut old, 60).0, &expected, "from the version 1 state");
 }
 
 #[test]

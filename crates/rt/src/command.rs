@@ -140,7 +140,9 @@ impl Snapshot {
     pub fn from_file(file: &[u8], loaded: u64) -> Result<(Snapshot, StateHeader), StateError> {
         let (header, body) = StateHeader::parse(file)?;
         header.check(loaded)?;
-        Ok((Snapshot { rom_hash: header.rom_hash, frame: header.frame, body: body.to_vec() }, header))
+        // An older layout is brought up to this build's here, off the thread.
+        let body = phosphor_nes::state::migrate(header.format_version, body).into_owned();
+        Ok((Snapshot { rom_hash: header.rom_hash, frame: header.frame, body }, header))
     }
 
     /// A save-state file with this thumbnail (what [`Nes::save_state`] writes).

@@ -25,12 +25,30 @@
 //! body's bytes to the new, filling new fields with their power-on values)
 //! is added here; loading runs the chain from the file's version to the
 //! current one before it checks the length. A version newer than the build
-//! is refused. Version 1 is the first, so there is no migration yet.
+//! is refused.
+//!
+//! - v1 -> v2: the bus's pending $4016 write (the value, and the cycle the
+//!   pads take it) was added at the end of the body; a v1 state had none
+//!   pending.
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"PHOSSTAT";
 /// The body layout this build writes.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
+
+/// A body of format `version` in the layout of [`FORMAT_VERSION`]: the
+/// migrations from `version` on, in order. Versions this build does not
+/// read are refused by [`StateHeader::check`] before this is called.
+pub fn migrate(version: u16, body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let mut body = std::borrow::Cow::Borrowed(body);
+    if version < 2 {
+        // v1 -> v2: no $4016 write waiting (value 0, cycle u64::MAX).
+        let owned = body.to_mut();
+        owned.push(0);
+        owned.extend_from_slice(&u64::MAX.to_le_bytes());
+    }
+    body
+}
 
 /// Why a state was refused. Nothing changes when one is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -12,7 +12,7 @@ pub(crate) use stream::{persist_fields, persist_fields_as};
 pub use stream::{Counter, Persist, Reader, Stream, Writer};
 mod file;
 
-pub use file::{StateError, StateHeader, FORMAT_VERSION, MAGIC};
+pub use file::{migrate, StateError, StateHeader, FORMAT_VERSION, MAGIC};
 
 /// FNV-1a's starting value.
 pub const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
