@@ -349,14 +349,16 @@ impl Cpu {
         if !taken {
             return;
         }
-        // "A taken non-page-crossing branch ignores IRQ/NMI during its last
-        // clock, so that next instruction executes before the IRQ."
-        if self.run_irq && !self.prev_run_irq {
-            self.run_irq = false;
-        }
+        // A taken branch polls IRQ before its second cycle (the poll a
+        // two-cycle instruction makes) and, if it crosses a page, again
+        // before its fourth; never before its third ("a taken
+        // non-page-crossing branch ignores IRQ/NMI during its last clock").
+        // What a poll saw stays seen, though the line drops after it.
+        self.run_irq = self.prev_run_irq;
         self.dummy_read(bus, self.pc); // opcode fetch of the next instruction, discarded
         let target = self.pc.wrapping_add(offset as u16);
         if (target ^ self.pc) & 0xFF00 != 0 {
+            self.run_irq |= self.prev_run_irq;
             self.dummy_read(bus, (self.pc & 0xFF00) | (target & 0x00FF)); // PCH not yet fixed
         }
         self.pc = target;

@@ -211,6 +211,62 @@ impl CpuBus for TestBusHook<'_> {
     }
 }
 
+/// Holds IRQ high at the end of the given cycles of the instruction after
+/// the first `lead` accesses (cycle 1 is its opcode fetch).
+struct IrqWindow<'a> {
+    inner: &'a mut TestBus,
+    lead: usize,
+    high: &'a [usize],
+    count: usize,
+}
+
+impl CpuBus for IrqWindow<'_> {
+    fn read(&mut self, addr: u16, access: Access) -> u8 {
+        self.count += 1;
+        self.inner.read(addr, access)
+    }
+    fn write(&mut self, addr: u16, value: u8, access: Access) {
+        self.count += 1;
+        self.inner.write(addr, value, access);
+    }
+    fn nmi_line(&self) -> bool {
+        false
+    }
+    fn irq_line(&self) -> bool {
+        self.count > self.lead && self.high.contains(&(self.count - self.lead))
+    }
+}
+
+/// Whether a taken branch (at $80FD, after CLI and SEC) is followed by the
+/// IRQ handler when IRQ is high at the end of the branch's cycles `high`.
+fn branch_takes_irq(offset: u8, high: &[usize]) -> bool {
+    let mut prog = vec![0xEA; 0x120];
+    prog[0xFB] = 0x58; // CLI
+    prog[0xFC] = 0x38; // SEC
+    prog[0xFD] = 0xB0; // BCS offset
+    prog[0xFE] = offset;
+    let (mut cpu, mut bus) = boot(&prog);
+    cpu.pc = 0x80FB;
+    cpu.step(&mut bus);
+    cpu.step(&mut bus);
+    let lead = bus.log.len();
+    let mut window = IrqWindow { inner: &mut bus, lead, high, count: lead };
+    cpu.step(&mut window);
+    cpu.pc == 0xA000
+}
+
+#[test]
+fn taken_branches_poll_irq_before_their_second_and_fourth_cycles_only() {
+    // Same page ($80FF + 0): 3 cycles, one poll, at the end of cycle 1.
+    assert!(branch_takes_irq(0x00, &[1]), "seen by the poll, then dropped: still taken");
+    assert!(!branch_takes_irq(0x00, &[2]), "no poll before the third cycle");
+    assert!(!branch_takes_irq(0x00, &[3]), "nor before the next instruction's first");
+    // Across a page ($80FF + $10): 4 cycles, polls at the ends of 1 and 3.
+    assert!(branch_takes_irq(0x10, &[1]), "seen by the first poll, cleared, unseen by the second: taken");
+    assert!(!branch_takes_irq(0x10, &[2]));
+    assert!(branch_takes_irq(0x10, &[3]), "the poll before the fourth cycle");
+}
+
 #[test]
 fn unofficial_opcodes_compute_documented_results() {
     // LDA #$F0; LDX #$3C; AXS #$10 -> X = ($F0 & $3C) - $10 = $20, C set
