@@ -180,47 +180,24 @@ fn nmi_hijacks_brk() {
     let (mut cpu, mut bus) = boot(&[0x00, 0x00]);
     // Assert NMI during BRK's stack pushes: the NMI vector is used, B still pushed.
     let mut steps = 0;
-    let mut hijack = TestBusHook { inner: &mut bus, assert_at: 2, count: 0 };
+    let mut hijack = Lines { inner: &mut bus, count: 0, nmi_at: 2, lead: 0, irq_high: &[] };
     cpu.step(&mut hijack);
     steps += 1;
     assert_eq!(cpu.pc, 0x9000, "after {steps} step");
     assert_ne!(bus.mem[0x01FB] & flag::B, 0, "BRK's pushed status keeps B");
 }
 
-/// Raises NMI after a given number of bus accesses.
-struct TestBusHook<'a> {
+/// Counts bus accesses: NMI high from access `nmi_at` on, IRQ high at
+/// the end of access `lead + n` for each `n` in `irq_high`.
+struct Lines<'a> {
     inner: &'a mut TestBus,
-    assert_at: usize,
     count: usize,
-}
-
-impl CpuBus for TestBusHook<'_> {
-    fn read(&mut self, addr: u16, access: Access) -> u8 {
-        self.count += 1;
-        self.inner.read(addr, access)
-    }
-    fn write(&mut self, addr: u16, value: u8, access: Access) {
-        self.count += 1;
-        self.inner.write(addr, value, access);
-    }
-    fn nmi_line(&self) -> bool {
-        self.count >= self.assert_at
-    }
-    fn irq_line(&self) -> bool {
-        false
-    }
-}
-
-/// Holds IRQ high at the end of the given cycles of the instruction after
-/// the first `lead` accesses (cycle 1 is its opcode fetch).
-struct IrqWindow<'a> {
-    inner: &'a mut TestBus,
+    nmi_at: usize,
     lead: usize,
-    high: &'a [usize],
-    count: usize,
+    irq_high: &'a [usize],
 }
 
-impl CpuBus for IrqWindow<'_> {
+impl CpuBus for Lines<'_> {
     fn read(&mut self, addr: u16, access: Access) -> u8 {
         self.count += 1;
         self.inner.read(addr, access)
@@ -230,10 +207,10 @@ impl CpuBus for IrqWindow<'_> {
         self.inner.write(addr, value, access);
     }
     fn nmi_line(&self) -> bool {
-        false
+        self.count >= self.nmi_at
     }
     fn irq_line(&self) -> bool {
-        self.count > self.lead && self.high.contains(&(self.count - self.lead))
+        self.count > self.lead && self.irq_high.contains(&(self.count - self.lead))
     }
 }
 
@@ -250,7 +227,7 @@ fn branch_takes_irq(offset: u8, high: &[usize]) -> bool {
     cpu.step(&mut bus);
     cpu.step(&mut bus);
     let lead = bus.log.len();
-    let mut window = IrqWindow { inner: &mut bus, lead, high, count: lead };
+    let mut window = Lines { inner: &mut bus, count: lead, nmi_at: usize::MAX, lead, irq_high: high };
     cpu.step(&mut window);
     cpu.pc == 0xA000
 }
