@@ -107,6 +107,9 @@ pub struct Bus {
     ppu_deadline: u64,
     /// The board needs the PPU stepped every half cycle.
     eager_ppu: bool,
+    /// The board watches the PPU bus: the PPU runs in batches no longer
+    /// than the board's IRQ can wait (`Cartridge::irq_quiet_dots`).
+    watched_ppu: bool,
     /// The board counts CPU cycles (IRQ timers, expansion sound).
     board_clock: bool,
     clock: MasterClock,
@@ -119,11 +122,16 @@ pub struct Bus {
     pub(crate) hooks: bool,
     /// The attached debugger, if any (not state).
     pub(crate) debug: Option<Box<Debugger>>,
+    /// Each change of the board's IRQ output as the CPU polls it: the cycle
+    /// mixed into a hash (tests of the PPU's catch-up compare them).
+    #[cfg(test)]
+    pub(crate) irq_edges: (bool, u64, u32),
 }
 
 impl Bus {
     pub fn new(cart: Cartridge) -> Self {
-        let eager_ppu = cart.watches_ppu_bus();
+        let eager_ppu = cart.owns_ppu_bus();
+        let watched_ppu = cart.watches_ppu_bus() && !eager_ppu;
         let board_clock = cart.clocks_with_cpu();
         let timing = Timing::from_region(cart.header().region);
         Bus {
@@ -142,12 +150,15 @@ impl Bus {
             strobe_at: u64::MAX,
             ppu_deadline: 0,
             eager_ppu,
+            watched_ppu,
             board_clock,
             clock: MasterClock::new(timing),
             timing,
             strobes: 0,
             hooks: false,
             debug: None,
+            #[cfg(test)]
+            irq_edges: (false, crate::state::FNV_OFFSET, 0),
         }
     }
 
@@ -193,11 +204,6 @@ impl Bus {
         let dots = (to - self.ppu_clock) / self.clock.ppu;
         self.ppu.run(dots, &mut self.cart);
         self.ppu_clock += dots * self.clock.ppu;
-        if self.eager_ppu {
-            // The next run's fetches and any register access before it start
-            // from here (stamped to within the run's one or two dots).
-            self.cart.set_ppu_dot(self.ppu_clock / self.clock.ppu);
-        }
         self.update_ppu_deadline();
     }
 
@@ -209,10 +215,30 @@ impl Bus {
         self.ppu_clock += self.clock.ppu;
     }
 
-    /// When the PPU must next be caught up: its next NMI-changing dot or frame end.
+    /// When the PPU must next be caught up: its next NMI-changing dot or
+    /// frame end, or sooner where a board watching its bus could raise its
+    /// IRQ sooner (the CPU then sees the IRQ on the cycle it would if the
+    /// PPU ran every half cycle).
     #[inline]
     fn update_ppu_deadline(&mut self) {
-        self.ppu_deadline = self.ppu_clock + self.ppu.dots_until_event() * self.clock.ppu;
+        let mut dots = self.ppu.dots_until_event();
+        if self.watched_ppu {
+            dots = dots.min(self.board_quiet_dots());
+        }
+        self.ppu_deadline = self.ppu_clock + dots * self.clock.ppu;
+    }
+
+    #[inline(never)]
+    fn board_quiet_dots(&self) -> u64 {
+        self.cart.irq_quiet_dots(&self.ppu.bus_outlook())
+    }
+
+    /// After a restore: the PPU's clock from the bus's, and the deadline
+    /// from the restored state (the code that saved it may have had other rules).
+    pub(crate) fn restored(&mut self) {
+        self.ppu.set_time(self.ppu_clock / self.clock.ppu);
+        self.cart.set_ppu_line_start(self.ppu.time_at(0));
+        self.update_ppu_deadline();
     }
 
     /// Steps the PPU every half cycle even for boards that do not need it
@@ -249,6 +275,11 @@ impl Bus {
         if self.eager_ppu || self.master_clock + self.clock.phase >= self.ppu_deadline {
             self.sync_ppu();
         }
+        #[cfg(test)]
+        if self.cart.irq() != self.irq_edges.0 {
+            let (line, hash, count) = self.irq_edges;
+            self.irq_edges = (!line, crate::state::fnv1a(hash, &self.cycle.to_le_bytes()), count + 1);
+        }
     }
 
     /// One complete read cycle (used by the CPU and by DMA).
@@ -273,7 +304,12 @@ impl Bus {
             0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)],
             0x2000..=0x3FFF => {
                 self.sync_ppu();
-                self.ppu.read_register(addr, &mut self.cart)
+                let value = self.ppu.read_register(addr, &mut self.cart);
+                if self.watched_ppu {
+                    // A $2007 read moves the bus (and may clock an A12 counter).
+                    self.update_ppu_deadline();
+                }
+                value
             }
             // $4015 is inside the CPU: reading it does not drive the external
             // data bus, so open bus keeps its value (bit 5 comes from it).
@@ -320,12 +356,17 @@ impl Bus {
             _ => {
                 // A board register write (a bank switch) changes what the PPU
                 // fetches from now on; plain PRG RAM writes cannot.
-                if addr >= 0x8000 || self.cart.sees_low_writes() {
+                let register = addr >= 0x8000 || self.cart.sees_low_writes();
+                if register {
                     self.sync_ppu();
                 }
                 self.cart.cpu_write(addr, value, self.cycle);
                 if self.board_clock {
                     self.apu.set_expansion(self.cart.audio_level());
+                }
+                if register && self.watched_ppu {
+                    // The write may have armed, acknowledged or reloaded the IRQ.
+                    self.update_ppu_deadline();
                 }
             }
         }

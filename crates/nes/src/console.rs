@@ -243,6 +243,7 @@ impl Nes {
             return Err(state::StateError::Layout { expected, found });
         }
         self.persist(&mut reader);
+        self.bus.restored();
         debug_assert!(reader.finish());
         Ok(())
     }
@@ -410,22 +411,152 @@ mod tests {
         }
         for rom in roms {
             let bytes = std::fs::read(dir.join(rom)).unwrap();
-            let mut lazy = Nes::from_ines(&bytes).unwrap();
-            let mut eager = Nes::from_ines(&bytes).unwrap();
-            eager.bus.force_eager_ppu();
-            let mut distinct = std::collections::HashSet::new();
-            for frame in 0..300u32 {
-                let buttons = [0x08, 0x80, 0x40, 0x10, 0x20, 0x01][(frame / 25) as usize % 6];
-                lazy.set_buttons(0, buttons);
-                eager.set_buttons(0, buttons);
-                lazy.run_frame();
-                eager.run_frame();
-                assert_eq!(lazy.frame_hash(), eager.frame_hash(), "{rom}: frame {frame}");
-                assert_eq!(lazy.cpu(), eager.cpu(), "{rom}: frame {frame}");
-                distinct.insert(lazy.frame_hash());
-            }
-            assert!(distinct.len() > 2, "{rom}: the picture changes ({} distinct frames)", distinct.len());
+            let (_, distinct) =
+                run_lazy_and_eager(rom, &bytes, 300, |frame| [0x08, 0x80, 0x40, 0x10, 0x20, 0x01][(frame / 25) as usize % 6]);
+            assert!(distinct > 2, "{rom}: the picture changes ({distinct} distinct frames)");
         }
+    }
+
+    /// Runs `bytes` with the PPU caught up lazily and stepped every half
+    /// cycle side by side, `buttons(frame)` held: each frame must draw the
+    /// same, end in the same CPU state and have seen the board's IRQ rise
+    /// and fall on the same cycles. Returns the lazy machine and how many
+    /// distinct pictures it drew.
+    fn run_lazy_and_eager(name: &str, bytes: &[u8], frames: u32, buttons: impl Fn(u32) -> u8) -> (Nes, usize) {
+        let mut lazy = Nes::from_ines(bytes).unwrap();
+        let mut eager = Nes::from_ines(bytes).unwrap();
+        eager.bus.force_eager_ppu();
+        let mut distinct = std::collections::HashSet::new();
+        for frame in 0..frames {
+            lazy.set_buttons(0, buttons(frame));
+            eager.set_buttons(0, buttons(frame));
+            lazy.run_frame();
+            eager.run_frame();
+            assert_eq!(lazy.bus.irq_edges, eager.bus.irq_edges, "{name}: frame {frame}: IRQ edges");
+            assert_eq!(lazy.frame_hash(), eager.frame_hash(), "{name}: frame {frame}: picture");
+            assert_eq!(lazy.cpu(), eager.cpu(), "{name}: frame {frame}");
+            distinct.insert(lazy.frame_hash());
+        }
+        (lazy, distinct.len())
+    }
+
+    /// An MMC3 program that keeps its scanline IRQ busy under everything
+    /// that moves the counter's clock: 8x16 sprites from both tables (tile
+    /// parity picks the table, so A12 rises between sprites), 8x8 sprites,
+    /// either background table, latches of 0-7 reloaded each frame and 0-3
+    /// from the IRQ handler, and $2006 writes that drive A12 from the CPU at
+    /// a moment that drifts each round.
+    fn busy_mmc3_rom() -> Vec<u8> {
+        let mut rom = vec![0u8; 16 + 0x8000 + 0x2000];
+        rom[..8].copy_from_slice(&[b'N', b'E', b'S', 0x1A, 2, 1, 0x40, 0]);
+        let reset = [
+            0x78, 0xA2, 0xFF, 0x9A, 0xE8, // SEI; LDX #$FF; TXS; INX
+            0x8A, 0x4A, 0x4A, 0x9D, 0x00, 0x02, 0xE8, 0xD0, 0xF7, // OAM page: byte i = i / 4
+            0xA9, 0xA8, 0x8D, 0x00, 0x20, // LDA #$A8; STA $2000 (NMI, 8x16)
+            0xA9, 0x1E, 0x8D, 0x01, 0x20, // LDA #$1E; STA $2001
+            0x58, // CLI
+            0xE6, 0x12, 0xA6, 0x12, 0xCA, 0xD0, 0xFD, // INC $12; LDX $12; DEX; BNE -3
+            0xA9, 0x10, 0x8D, 0x06, 0x20, 0xA9, 0x00, 0x8D, 0x06, 0x20, // v = $1000: A12 high
+            0x8D, 0x06, 0x20, 0x8D, 0x06, 0x20, // v = $0000: A12 low
+            0x4C, 0x19, 0x80, // JMP $8019
+        ];
+        let nmi = [
+            0x48, 0xA9, 0x02, 0x8D, 0x14, 0x40, // PHA; OAM DMA from $0200
+            0xE6, 0x10, 0xA5, 0x10, 0x29, 0x07, // INC $10; LDA $10; AND #7
+            0x8D, 0x00, 0xC0, 0x8D, 0x01, 0xC0, 0x8D, 0x01, 0xE0, // latch, reload, enable
+            0xA5, 0x10, 0x29, 0x30, 0x09, 0x88, 0x8D, 0x00, 0x20, // tables and sprite size from the count
+            0x68, 0x40, // PLA; RTI
+        ];
+        let irq = [
+            0x48, 0x8D, 0x00, 0xE0, 0x8D, 0x01, 0xE0, // PHA; acknowledge; enable
+            0xE6, 0x11, 0xA5, 0x11, 0x29, 0x03, 0x8D, 0x00, 0xC0, // latch = IRQ count & 3
+            0x68, 0x40, // PLA; RTI
+        ];
+        for (at, code) in [(0x0000, &reset[..]), (0x0100, &nmi[..]), (0x0200, &irq[..])] {
+            rom[16 + at..16 + at + code.len()].copy_from_slice(code);
+        }
+        rom[16 + 0x7FFA..16 + 0x8000].copy_from_slice(&[0x00, 0x81, 0x00, 0x80, 0x00, 0x82]);
+        for (i, byte) in rom[16 + 0x8000..].iter_mut().enumerate() {
+            *byte = (i as u8).wrapping_mul(0x35) ^ (i >> 8) as u8;
+        }
+        rom
+    }
+
+    /// MMC2's latches switch CHR banks on the fetches of tiles $FD and $FE,
+    /// with no IRQ, so its PPU runs in whole batches: a screen of those
+    /// tiles (and sprites among them), scrolled each frame, must draw the
+    /// same as stepping every half cycle.
+    #[test]
+    fn batched_ppu_under_mmc2_latches_draws_as_stepping_every_half_cycle() {
+        let mut rom = vec![0u8; 16 + 0x8000 + 0x4000];
+        rom[..8].copy_from_slice(&[b'N', b'E', b'S', 0x1A, 2, 2, 0x90, 0]);
+        let reset = [
+            0x78, 0xA2, 0xFF, 0x9A, // SEI; LDX #$FF; TXS
+            0xA9, 0x00, 0x8D, 0x00, 0xB0, 0xA9, 0x01, 0x8D, 0x00, 0xC0, // $0000 banks: FD 0, FE 1
+            0xA9, 0x02, 0x8D, 0x00, 0xD0, 0xA9, 0x03, 0x8D, 0x00, 0xE0, // $1000 banks: FD 2, FE 3
+            0x2C, 0x02, 0x20, 0xA9, 0x20, 0x8D, 0x06, 0x20, 0xA9, 0x00, 0x8D, 0x06, 0x20, // v = $2000
+            0xA0, 0x04, 0xA2, 0x00, // LDY #4; LDX #0
+            0x8A, 0x29, 0x03, 0x09, 0xFC, 0x8D, 0x07, 0x20, 0xE8, 0xD0, 0xF5, 0x88, 0xD0, 0xF2, // tiles $FC-$FF
+            0xA2, 0x00, 0x8A, 0x9D, 0x00, 0x02, 0xE8, 0xD0, 0xF9, // OAM page: byte i = i
+            0xA9, 0x88, 0x8D, 0x00, 0x20, 0xA9, 0x1E, 0x8D, 0x01, 0x20, // NMI on, sprites at $1000; render
+            0x4C, 0x4A, 0xE0, // JMP to itself
+        ];
+        let nmi = [
+            0x48, 0xA9, 0x02, 0x8D, 0x14, 0x40, 0xE6, 0x10, 0xA5, 0x10, // PHA; OAM DMA; INC $10; LDA $10
+            0x8D, 0x05, 0x20, 0x8D, 0x05, 0x20, 0x68, 0x40, // scroll by the count; PLA; RTI
+        ];
+        rom[16 + 0x6000..16 + 0x6000 + reset.len()].copy_from_slice(&reset);
+        rom[16 + 0x6100..16 + 0x6100 + nmi.len()].copy_from_slice(&nmi);
+        rom[16 + 0x7FFA..16 + 0x8000].copy_from_slice(&[0x00, 0xE1, 0x00, 0xE0, 0x00, 0xE0]);
+        for (i, byte) in rom[16 + 0x8000..].iter_mut().enumerate() {
+            // Each 4 KiB bank its own pattern, so a wrong latch shows.
+            *byte = (i as u8).wrapping_mul(0x1D) ^ ((i >> 12) as u8).wrapping_mul(0x55);
+        }
+        let (batched, distinct) = run_lazy_and_eager("MMC2", &rom, 120, |_| 0);
+        assert!(batched.bus.cart.watches_ppu_bus() && !batched.bus.cart.owns_ppu_bus(), "MMC2 runs batched");
+        assert!(distinct > 50, "the picture scrolls ({distinct} distinct frames)");
+    }
+
+    /// Boards that watch the PPU bus (MMC3's A12 counter) let the PPU run in
+    /// batches as long as their IRQ cannot change: every frame of every MMC3
+    /// program in the conformance set must draw the same and see its IRQ
+    /// rise and fall on the same CPU cycles as stepping every half cycle.
+    #[test]
+    fn batched_ppu_under_boards_that_watch_its_bus_matches_stepping_every_half_cycle() {
+        let dir = std::env::var_os("PHOSPHOR_TEST_ROMS").map(std::path::PathBuf::from).unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/test-roms/nes-test-roms")
+        });
+        let mut roms: Vec<String> = ["mmc3_irq_tests", "mmc3_test", "mmc3_test_2/rom_singles"]
+            .iter()
+            .flat_map(|sub| std::fs::read_dir(dir.join(sub)).into_iter().flatten().flatten())
+            .map(|entry| entry.path().strip_prefix(&dir).unwrap().to_string_lossy().into_owned())
+            .filter(|path| path.ends_with(".nes"))
+            .collect();
+        roms.sort();
+        roms.extend(
+            ["BladeBuster.nes", "DROPOFF7.NES", "high-hopes.nes", "max-300.nes", "rastesam4.nes"]
+                .map(|rom| format!("other/{rom}")),
+        );
+        roms.push("stomper/smwstomp.nes".into());
+        if !dir.join(&roms[roms.len() - 1]).exists() {
+            eprintln!("SKIPPED: conformance ROMs not found at {}", dir.display());
+            return;
+        }
+        assert_eq!(roms.len(), 24, "the MMC3 programs of the conformance set: {roms:?}");
+        let mut programs = vec![("busy_mmc3_rom".to_string(), busy_mmc3_rom())];
+        programs.extend(roms.iter().map(|rom| (rom.clone(), std::fs::read(dir.join(rom)).unwrap())));
+        let mut irq_programs = 0;
+        for (rom, bytes) in &programs {
+            let (batched, _) = run_lazy_and_eager(rom, bytes, 400, |frame| [0, 0x08, 0x80, 0x10, 0x01, 0x20][(frame / 40) as usize % 6]);
+            assert!(batched.bus.cart.watches_ppu_bus() && !batched.bus.cart.owns_ppu_bus(), "{rom}: runs batched");
+            if rom == "busy_mmc3_rom" {
+                assert!(batched.bus.irq_edges.2 > 4000, "{rom}: the IRQ fires many times a frame ({:?})", batched.bus.irq_edges);
+            }
+            irq_programs += usize::from(batched.bus.irq_edges.2 >= 4);
+        }
+        // The test ROMs raise it a few times each, at moments they chose;
+        // BladeBuster and the Stomper demo hundreds of times.
+        assert!(irq_programs >= 20, "the programs use the IRQ ({irq_programs} did)");
     }
 
     #[test]

@@ -213,6 +213,9 @@ pub struct Cartridge {
     /// The board can raise IRQs: every board with an IRQ counter watches the
     /// PPU bus or counts CPU cycles. (Cached: the CPU samples IRQ every cycle.)
     irq_capable: bool,
+    /// See [`Cartridge::set_ppu_line_start`] (not state: the bus sets it
+    /// again after a restore).
+    ppu_line_start: u64,
 }
 
 impl Cartridge {
@@ -294,6 +297,7 @@ impl Cartridge {
             chr_log: Vec::new(),
             chr_log_on: false,
             irq_capable,
+            ppu_line_start: 0,
         })
     }
 
@@ -407,6 +411,18 @@ impl Cartridge {
     #[inline(always)]
     pub fn ppu_read(&mut self, addr: u16) -> u8 {
         if self.ppu_hooked {
+            return self.hooked_ppu_read(addr);
+        }
+        PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram }.read(addr)
+    }
+
+    /// A rendering fetch at `dot` of the current line: [`Cartridge::ppu_read`]
+    /// stamped with the PPU's time, which a board watching the bus gets
+    /// with it (MMC3's A12 filter measures time between accesses).
+    #[inline(always)]
+    pub fn ppu_fetch(&mut self, addr: u16, dot: u16) -> u8 {
+        if self.ppu_hooked {
+            self.map.ppu_dot = self.ppu_line_start + u64::from(dot);
             return self.hooked_ppu_read(addr);
         }
         PpuMemory { map: &self.map, chr: &self.chr, vram: &self.vram }.read(addr)
@@ -552,6 +568,13 @@ impl Cartridge {
         self.map.ppu_dot = dot;
     }
 
+    /// The PPU's time at dot 0 of the line it is on, which stamps its
+    /// fetches ([`Cartridge::ppu_fetch`]); the PPU sets it at each new line.
+    #[inline]
+    pub fn set_ppu_line_start(&mut self, time: u64) {
+        self.ppu_line_start = time;
+    }
+
     /// True when the board has registers below $8000.
     pub fn sees_low_writes(&self) -> bool {
         self.board.sees_low_writes()
@@ -560,6 +583,19 @@ impl Cartridge {
     /// True when the board must see every PPU address-bus access as it happens.
     pub fn watches_ppu_bus(&self) -> bool {
         self.board_ppu_hooked
+    }
+
+    /// True when the board decides every PPU read itself (MMC5): the PPU is
+    /// then stepped every half CPU cycle.
+    pub fn owns_ppu_bus(&self) -> bool {
+        self.owns_ppu_bus
+    }
+
+    /// Dots (at least 1) in which a board watching the PPU bus cannot raise
+    /// or drop its IRQ without a CPU write (see `Mapper::irq_quiet_dots`).
+    #[inline]
+    pub fn irq_quiet_dots(&self, ppu: &crate::ppu::BusOutlook) -> u64 {
+        self.board.irq_quiet_dots(ppu).max(1)
     }
 
     /// The board's IRQ output (level, active high here).

@@ -117,6 +117,26 @@ impl Mmc3 {
             self.irq_line = true;
         }
     }
+
+    /// Counter clocks until one raises the IRQ, `None` when none can
+    /// without a CPU write (IRQs off, the line already up, or an MMC3A
+    /// counter stuck at a zero latch).
+    fn clocks_to_irq(&self) -> Option<u64> {
+        if !self.irq_enabled || self.irq_line {
+            return None;
+        }
+        let latch = u64::from(self.irq_latch);
+        if self.irq_counter != 0 && !self.irq_reload {
+            return Some(u64::from(self.irq_counter));
+        }
+        // The next clock reloads the latch; a zero latch fires at once
+        // (on the MMC3A only when the reload was asked for).
+        match (latch, self.revision) {
+            (0, Revision::A) if !self.irq_reload => None,
+            (0, _) => Some(1),
+            _ => Some(1 + latch),
+        }
+    }
 }
 
 impl Mapper for Mmc3 {
@@ -165,6 +185,24 @@ impl Mapper for Mmc3 {
 
     fn irq(&self) -> bool {
         self.irq_line
+    }
+
+    /// The IRQ rises only on a counter clock, and those need A12 rises the
+    /// filter lets through: the first no sooner than the PPU's next fetch
+    /// with A12 high and A12's low time, the rest each a rise spacing later.
+    fn irq_quiet_dots(&self, ppu: &crate::ppu::BusOutlook) -> u64 {
+        let Some(clocks) = self.clocks_to_irq() else { return u64::MAX };
+        if ppu.next_a12_fetch == u64::MAX {
+            return u64::MAX;
+        }
+        let filtered = if self.a12_high {
+            // A12 must fall (a fetch from now on) and stay low.
+            1 + A12_LOW_DOTS
+        } else {
+            (self.a12_low_since + A12_LOW_DOTS).saturating_sub(ppu.now)
+        };
+        let first = ppu.next_a12_fetch.max(filtered).max(1);
+        first.saturating_add((clocks - 1).saturating_mul(ppu.a12_rise_spacing(A12_LOW_DOTS)))
     }
 }
 
@@ -259,5 +297,34 @@ mod tests {
         a.irq_reload = true;
         a.clock_counter();
         assert!(a.irq_line, "A: a $C001 reload to 0 fires");
+    }
+
+    /// The batched PPU trusts `clocks_to_irq`: it must be exactly the
+    /// number of clocks after which the counter first raises the line.
+    #[test]
+    fn clocks_to_irq_is_the_clock_that_raises_the_line() {
+        let header = numbered_rom(4, 2, 8, 0).header().clone();
+        let mut header_a = header.clone();
+        header_a.submapper = 4;
+        for header in [&header, &header_a] {
+            for latch in [0u8, 1, 2, 5, 127, 255] {
+                for counter in 0..=255u8 {
+                    for reload in [false, true] {
+                        let mut mmc3 = Mmc3::new(header).unwrap();
+                        (mmc3.irq_latch, mmc3.irq_counter, mmc3.irq_reload, mmc3.irq_enabled) = (latch, counter, reload, true);
+                        let predicted = mmc3.clocks_to_irq();
+                        let fired = (1..=600u64).find(|_| {
+                            mmc3.clock_counter();
+                            mmc3.irq_line
+                        });
+                        let case = (mmc3.revision, latch, counter, reload);
+                        assert_eq!(predicted, fired, "{case:?}");
+                    }
+                }
+            }
+        }
+        let mut off = Mmc3::new(&header).unwrap();
+        off.irq_counter = 1;
+        assert_eq!(off.clocks_to_irq(), None, "IRQs disabled: nothing to wait for");
     }
 }

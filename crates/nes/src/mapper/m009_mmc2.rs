@@ -66,6 +66,12 @@ impl Mapper for Mmc2 {
         true
     }
 
+    /// The latches only pick CHR banks: no IRQ, so the PPU may run as far
+    /// as the CPU lets it.
+    fn irq_quiet_dots(&self, _ppu: &crate::ppu::BusOutlook) -> u64 {
+        u64::MAX
+    }
+
     fn ppu_bus(&mut self, addr: u16, map: &mut MemoryMap) {
         if addr >= 0x2000 {
             return;

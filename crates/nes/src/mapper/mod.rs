@@ -30,6 +30,7 @@ mod vrc6_audio;
 mod vrc_irq;
 
 use crate::cart::{Header, MemoryMap, Mirroring, PpuMemory, PpuMemoryMut, RomError};
+use crate::ppu::BusOutlook;
 pub use m004_mmc3::Revision as Mmc3Revision;
 
 /// What every board implements. Defaults describe a board with no extras.
@@ -44,6 +45,14 @@ pub trait Mapper {
     }
     /// The PPU put `addr` on its address bus.
     fn ppu_bus(&mut self, _addr: u16, _map: &mut MemoryMap) {}
+    /// For a board that watches the PPU bus: dots from now (at least 1)
+    /// in which its IRQ output cannot change unless the CPU writes one of
+    /// its or the PPU's registers, given what the PPU's fetches promise.
+    /// The PPU runs in batches that long between catch-ups; the default, 1,
+    /// catches it up every dot.
+    fn irq_quiet_dots(&self, _ppu: &BusOutlook) -> u64 {
+        1
+    }
     /// The board's IRQ output.
     fn irq(&self) -> bool {
         false
@@ -169,6 +178,10 @@ macro_rules! boards {
             #[inline]
             fn ppu_bus(&mut self, addr: u16, map: &mut MemoryMap) {
                 match self { $(Board::$variant(b) => b.ppu_bus(addr, map),)* }
+            }
+            #[inline]
+            fn irq_quiet_dots(&self, ppu: &BusOutlook) -> u64 {
+                match self { $(Board::$variant(b) => b.irq_quiet_dots(ppu),)* }
             }
             #[inline]
             fn irq(&self) -> bool {

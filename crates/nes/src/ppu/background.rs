@@ -44,17 +44,17 @@ impl Ppu {
                 if dot >= 9 {
                     self.reload_shifters();
                 }
-                self.nt_latch = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+                self.nt_latch = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), dot);
             }
             2 => {
                 let v = self.vram_addr;
-                let at = cart.ppu_read(0x23C0 | (v & 0x0C00) | ((v >> 4) & 0x38) | ((v >> 2) & 0x07));
+                let at = cart.ppu_fetch(0x23C0 | (v & 0x0C00) | ((v >> 4) & 0x38) | ((v >> 2) & 0x07), dot);
                 // Which 2-bit quadrant of the attribute byte covers this tile.
                 let shift = ((v >> 4) & 0x04) | (v & 0x02);
                 self.at_latch = (at >> shift) & 0x03;
             }
-            4 => self.pattern_lo_latch = cart.ppu_read(self.pattern_addr()),
-            6 => self.pattern_hi_latch = cart.ppu_read(self.pattern_addr() | 8),
+            4 => self.pattern_lo_latch = cart.ppu_fetch(self.pattern_addr(), dot),
+            6 => self.pattern_hi_latch = cart.ppu_fetch(self.pattern_addr() | 8, dot),
             7 => {
                 self.increment_coarse_x();
                 if dot == 256 {

@@ -56,6 +56,33 @@ const SPREAD: [u64; 256] = {
     table
 };
 
+/// What the PPU's own fetches promise a board that watches its address
+/// bus, from now until the CPU next touches a PPU or board register (the
+/// bus asks again after each). Pattern fetches are the only ones that can
+/// put A12 high: nametable and attribute addresses ($2000-$2FFF) have it low.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusOutlook {
+    /// Dots since power-on at the dot last executed (the stamps accesses carry).
+    pub now: u64,
+    /// Fewest dots from now to a fetch that can have A12 high; `u64::MAX`
+    /// while rendering is off (then only the CPU's accesses move the bus).
+    pub next_a12_fetch: u64,
+    tall_sprites: bool,
+}
+
+impl BusOutlook {
+    /// Fewest dots between two A12 rises that each follow at least `low`
+    /// dots of A12 low. Fetches are two dots apart at the closest, so a rise
+    /// is at least 2 + `low` after the one before. With 8x8 sprites the
+    /// background and the sprites each read one table, so A12 is either
+    /// steady over a line's pattern fetches or goes high and low once: lows
+    /// of 10 dots or more come once a line (the pre-render line can have two,
+    /// 320 dots apart, the second at the background prefetch).
+    pub fn a12_rise_spacing(&self, low: u64) -> u64 {
+        if self.tall_sprites || low < 10 { low + 2 } else { 256 }
+    }
+}
+
 /// The PPU: registers, rendering pipeline and output. Plain data.
 #[derive(Debug, Clone)]
 pub struct Ppu {
@@ -115,6 +142,10 @@ pub struct Ppu {
     /// and emphasis applied. Rebuilt when palette RAM or PPUMASK changes.
     resolved_palette: [u16; 32],
     frame_buffer: Box<[u16; WIDTH * HEIGHT]>,
+    /// Dots since power-on at dot 0 of line 0 of this frame: the time
+    /// stamp a board watching the bus gets with each access. Not state: the
+    /// bus sets it again from its clock after a restore.
+    origin: u64,
 }
 
 impl Default for Ppu {
@@ -170,6 +201,7 @@ impl Ppu {
             palette: palette::POWER_ON_PALETTE,
             resolved_palette: [0; 32],
             frame_buffer: Box::new([0; WIDTH * HEIGHT]),
+            origin: 0,
         }
         .with_resolved_palette()
     }
@@ -257,6 +289,24 @@ impl Ppu {
         self.write_register(0x2004, value, cart);
     }
 
+    /// Dots since power-on at `dot` of the current line.
+    #[inline(always)]
+    pub(crate) fn time_at(&self, dot: u16) -> u64 {
+        self.origin.wrapping_add(u64::from(self.scanline) * u64::from(DOTS_PER_LINE) + u64::from(dot))
+    }
+
+    /// Dots since power-on at the dot last executed.
+    #[inline]
+    pub fn time(&self) -> u64 {
+        self.time_at(self.dot)
+    }
+
+    /// Sets the clock [`Ppu::time`] reads to `now` at the current position
+    /// (after a restore, from the bus's count of dots).
+    pub fn set_time(&mut self, now: u64) {
+        self.origin = now.wrapping_sub(u64::from(self.scanline) * u64::from(DOTS_PER_LINE) + u64::from(self.dot));
+    }
+
     #[inline]
     fn rendering_line(&self) -> bool {
         self.scanline < HEIGHT as u16 || self.scanline == self.prerender_line
@@ -303,12 +353,55 @@ impl Ppu {
                 let pos = u64::from(self.scanline) * u64::from(DOTS_PER_LINE) + u64::from(self.dot) + idle;
                 self.scanline = (pos / u64::from(DOTS_PER_LINE)) as u16;
                 self.dot = (pos % u64::from(DOTS_PER_LINE)) as u16;
+                cart.set_ppu_line_start(self.time_at(0));
                 self.rendering = self.mask & (MASK_BG | MASK_SPRITES) != 0;
                 dots -= idle;
                 continue;
             }
             self.tick(cart);
             dots -= 1;
+        }
+    }
+
+    /// What the coming fetches promise a board watching the bus (see [`BusOutlook`]).
+    pub fn bus_outlook(&self) -> BusOutlook {
+        let tall_sprites = self.ctrl & CTRL_SPRITE_8X16 != 0;
+        BusOutlook { now: self.time(), next_a12_fetch: self.dots_until_a12_fetch(tall_sprites), tall_sprites }
+    }
+
+    /// Fewest dots to a pattern fetch from $1000-$1FFF: background fetches
+    /// are in dots 1-256 and 321-336 of the rendering lines, sprite fetches
+    /// in 257-320 (from either table with 8x16 sprites).
+    fn dots_until_a12_fetch(&self, tall_sprites: bool) -> u64 {
+        let rendering = self.rendering || self.mask & (MASK_BG | MASK_SPRITES) != 0;
+        let background = self.ctrl & CTRL_BG_TABLE != 0;
+        let sprites = tall_sprites || self.ctrl & CTRL_SPRITE_TABLE != 0;
+        if !rendering || !(background || sprites) {
+            return u64::MAX;
+        }
+        let spans: [(bool, u16, u16); 3] = [(background, 1, 256), (sprites, 257, 320), (background, 321, 336)];
+        let first_from = |from: u16| {
+            spans.iter().filter(|&&(on, _, end)| on && from <= end).map(|&(_, start, _)| from.max(start)).min()
+        };
+        let line = u64::from(DOTS_PER_LINE);
+        let (mut scanline, mut from, mut ahead) = (self.scanline, self.dot + 1, 0u64);
+        loop {
+            if from >= DOTS_PER_LINE {
+                from = 0;
+                ahead += line;
+                scanline = if scanline >= self.prerender_line { 0 } else { scanline + 1 };
+            }
+            if (HEIGHT as u16..self.prerender_line).contains(&scanline) {
+                ahead += u64::from(self.prerender_line - scanline) * line;
+                scanline = self.prerender_line;
+                from = 0;
+            }
+            if let Some(dot) = first_from(from) {
+                let dots = ahead + u64::from(dot) - u64::from(self.dot);
+                // Less one: the odd frame's skipped dot may lie between.
+                return dots.saturating_sub(1).max(1);
+            }
+            from = DOTS_PER_LINE;
         }
     }
 
@@ -359,8 +452,10 @@ impl Ppu {
             if self.scanline > self.prerender_line {
                 self.scanline = 0;
                 self.frame += 1;
+                self.origin = self.origin.wrapping_add(u64::from(self.prerender_line + 1) * u64::from(DOTS_PER_LINE));
                 self.odd_frame = !self.odd_frame;
             }
+            cart.set_ppu_line_start(self.time_at(0));
         }
         // A PPUMASK write reaches the rendering pipeline one dot later.
         let rendering = self.rendering;
@@ -392,6 +487,8 @@ impl Ppu {
                     // (339, 261) to (0, 0)" on odd frames when rendering is enabled.
                     if self.dot == 339 && self.odd_frame && self.skips_odd_dot {
                         self.dot = 340;
+                        // Line 0 starts a dot earlier than the position says.
+                        self.origin = self.origin.wrapping_sub(1);
                     }
                 }
             }
@@ -436,7 +533,7 @@ impl Ppu {
             339 => {
                 // The second of two unused nametable fetches that end the line
                 // (the first is made at dot 337 by the fetch schedule; MMC5 counts them).
-                let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+                let _ = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), 339);
             }
             _ => {}
         }
@@ -541,12 +638,12 @@ impl Ppu {
         self.attr_hi = ahi << 7;
 
         // The group's fetches: nametable, attribute, pattern low and high.
-        self.nt_latch = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+        self.nt_latch = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), first);
         let v = self.vram_addr;
-        let at = cart.ppu_read(0x23C0 | (v & 0x0C00) | ((v >> 4) & 0x38) | ((v >> 2) & 0x07));
+        let at = cart.ppu_fetch(0x23C0 | (v & 0x0C00) | ((v >> 4) & 0x38) | ((v >> 2) & 0x07), first + 2);
         self.at_latch = (at >> (((v >> 4) & 0x04) | (v & 0x02))) & 0x03;
-        self.pattern_lo_latch = cart.ppu_read(self.pattern_addr());
-        self.pattern_hi_latch = cart.ppu_read(self.pattern_addr() | 8);
+        self.pattern_lo_latch = cart.ppu_fetch(self.pattern_addr(), first + 4);
+        self.pattern_hi_latch = cart.ppu_fetch(self.pattern_addr() | 8, first + 6);
         self.increment_coarse_x();
         if first == 249 {
             self.increment_y();
@@ -572,7 +669,7 @@ impl Ppu {
             self.background_fetch(cart, dot);
         }
         // Dot 339's unused nametable fetch.
-        let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+        let _ = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), 339);
         self.dot = 340;
     }
 

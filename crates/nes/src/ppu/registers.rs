@@ -31,6 +31,8 @@ impl Ppu {
 
     /// A CPU read of $2000-$3FFF.
     pub fn read_register(&mut self, addr: u16, cart: &mut Cartridge) -> u8 {
+        // A $2007 read puts its address on the bus now.
+        cart.set_ppu_dot(self.time());
         match addr & 7 {
             2 => {
                 let value = (self.status & 0xE0) | (self.decayed_latch() & 0x1F);
@@ -78,6 +80,8 @@ impl Ppu {
 
     /// A CPU write of $2000-$3FFF.
     pub fn write_register(&mut self, addr: u16, value: u8, cart: &mut Cartridge) {
+        // $2006 and $2007 put their address on the bus now.
+        cart.set_ppu_dot(self.time());
         self.drive_latch(value, 0xFF);
         let reg = addr & 7;
         if self.warming_up && matches!(reg, 0 | 1 | 5 | 6) {

@@ -220,19 +220,19 @@ impl Ppu {
         match offset & 7 {
             0 => {
                 self.load_sprite_slot(index);
-                let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+                let _ = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), dot);
             }
             2 => {
-                let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+                let _ = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), dot);
             }
             4 => {
                 let addr = self.sprite_pattern_addr(index);
-                let lo = cart.ppu_read(addr);
+                let lo = cart.ppu_fetch(addr, dot);
                 self.sprites.slots[index].pattern_lo = lo;
             }
             6 => {
                 let addr = self.sprite_pattern_addr(index) | 8;
-                let hi = cart.ppu_read(addr);
+                let hi = cart.ppu_fetch(addr, dot);
                 self.sprites.slots[index].pattern_hi = hi;
             }
             7 if index == 7 => self.lay_out_sprite_line(visible),
@@ -244,11 +244,12 @@ impl Ppu {
     #[inline]
     pub(super) fn fetch_sprite_slot(&mut self, cart: &mut Cartridge, index: usize) {
         self.load_sprite_slot(index);
-        let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
-        let _ = cart.ppu_read(0x2000 | (self.vram_addr & 0x0FFF));
+        let dot = 257 + 8 * index as u16;
+        let _ = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), dot);
+        let _ = cart.ppu_fetch(0x2000 | (self.vram_addr & 0x0FFF), dot + 2);
         let addr = self.sprite_pattern_addr(index);
-        self.sprites.slots[index].pattern_lo = cart.ppu_read(addr);
-        self.sprites.slots[index].pattern_hi = cart.ppu_read(addr | 8);
+        self.sprites.slots[index].pattern_lo = cart.ppu_fetch(addr, dot + 4);
+        self.sprites.slots[index].pattern_hi = cart.ppu_fetch(addr | 8, dot + 6);
     }
 
     /// A slot's first dot: its four bytes come from secondary OAM.
