@@ -238,6 +238,7 @@ impl Bus {
     pub(crate) fn restored(&mut self) {
         self.ppu.set_time(self.ppu_clock / self.clock.ppu);
         self.cart.set_ppu_line_start(self.ppu.time_at(0));
+        self.cart.forget_ppu_bus();
         self.update_ppu_deadline();
     }
 

@@ -216,7 +216,17 @@ pub struct Cartridge {
     /// See [`Cartridge::set_ppu_line_start`] (not state: the bus sets it
     /// again after a restore).
     ppu_line_start: u64,
+    /// The board's `ppu_bus_mask`, and the masked address of the last
+    /// access it was told of (`NO_ACCESS` after a restore: not state).
+    watch_mask: u16,
+    watch_last: u16,
+    /// Every hooked fetch must go out of line: the board owns the bus or
+    /// the code/data log records CHR use.
+    fetch_always: bool,
 }
+
+/// No masked address equals it (addresses are 14 bits).
+const NO_ACCESS: u16 = 0xFFFF;
 
 impl Cartridge {
     /// Parses an iNES / NES 2.0 image and builds its board.
@@ -275,6 +285,7 @@ impl Cartridge {
         map.map_prg_ram(0, true, true);
         map.map_chr_8k(0);
         let board = Board::new(&header, &mut map)?;
+        let watch_mask = board.ppu_bus_mask();
         let owns_ppu_bus = board.owns_ppu_bus();
         let ppu_hooked = owns_ppu_bus || board.watches_ppu_bus();
         let irq_capable = ppu_hooked || board.clocks_with_cpu();
@@ -298,6 +309,9 @@ impl Cartridge {
             chr_log_on: false,
             irq_capable,
             ppu_line_start: 0,
+            watch_mask,
+            watch_last: NO_ACCESS,
+            fetch_always: owns_ppu_bus,
         })
     }
 
@@ -421,7 +435,7 @@ impl Cartridge {
     /// with it (MMC3's A12 filter measures time between accesses).
     #[inline(always)]
     pub fn ppu_fetch(&mut self, addr: u16, dot: u16) -> u8 {
-        if self.ppu_hooked {
+        if self.ppu_hooked && (self.fetch_always || addr & self.watch_mask != self.watch_last) {
             self.map.ppu_dot = self.ppu_line_start + u64::from(dot);
             return self.hooked_ppu_read(addr);
         }
@@ -447,9 +461,20 @@ impl Cartridge {
         self.log_chr(addr, crate::debug::cdl::chr::DRAWN);
         if self.board_ppu_hooked {
             // The board reacts after the fetch (MMC2's latches switch for the next one).
-            self.board.ppu_bus(addr, &mut self.map);
+            self.tell_board(addr);
         }
         value
+    }
+
+    #[inline]
+    fn tell_board(&mut self, addr: u16) {
+        self.watch_last = addr & self.watch_mask;
+        self.board.ppu_bus(addr, &mut self.map);
+    }
+
+    /// After a restore: the next access goes to the board whatever it is.
+    pub(crate) fn forget_ppu_bus(&mut self) {
+        self.watch_last = NO_ACCESS;
     }
 
     /// A PPU read the program asked for through $2007.
@@ -487,6 +512,7 @@ impl Cartridge {
     pub fn set_chr_log(&mut self, on: bool) {
         self.chr_log_on = on;
         self.ppu_hooked = self.board_ppu_hooked || on;
+        self.fetch_always = self.owns_ppu_bus || on;
     }
 
     /// The code/data log's CHR half: [`crate::debug::cdl::chr`] bits per CHR ROM byte.
@@ -544,7 +570,7 @@ impl Cartridge {
     #[inline]
     pub fn ppu_write(&mut self, addr: u16, value: u8) {
         if self.board_ppu_hooked && !self.owns_ppu_bus {
-            self.board.ppu_bus(addr, &mut self.map);
+            self.tell_board(addr);
         }
         let mut mem = PpuMemoryMut { map: &self.map, chr: &mut self.chr, vram: &mut self.vram };
         if self.owns_ppu_bus {
@@ -558,7 +584,7 @@ impl Cartridge {
     #[inline]
     pub fn ppu_address(&mut self, addr: u16) {
         if self.board_ppu_hooked && !self.owns_ppu_bus {
-            self.board.ppu_bus(addr, &mut self.map);
+            self.tell_board(addr);
         }
     }
 

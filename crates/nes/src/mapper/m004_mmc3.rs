@@ -173,6 +173,11 @@ impl Mapper for Mmc3 {
         true
     }
 
+    /// Only A12's rises and falls matter.
+    fn ppu_bus_mask(&self) -> u16 {
+        0x1000
+    }
+
     fn ppu_bus(&mut self, addr: u16, map: &mut MemoryMap) {
         let high = addr & 0x1000 != 0;
         if high && !self.a12_high && map.ppu_dot.saturating_sub(self.a12_low_since) >= A12_LOW_DOTS {

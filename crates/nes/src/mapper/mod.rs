@@ -45,6 +45,12 @@ pub trait Mapper {
     }
     /// The PPU put `addr` on its address bus.
     fn ppu_bus(&mut self, _addr: u16, _map: &mut MemoryMap) {}
+    /// The address bits the board watches: a rendering fetch whose bits
+    /// under the mask are those of the last access the board was told of
+    /// is not passed on (the board would do nothing with it).
+    fn ppu_bus_mask(&self) -> u16 {
+        0x3FFF
+    }
     /// For a board that watches the PPU bus: dots from now (at least 1)
     /// in which its IRQ output cannot change unless the CPU writes one of
     /// its or the PPU's registers, given what the PPU's fetches promise.
@@ -178,6 +184,10 @@ macro_rules! boards {
             #[inline]
             fn ppu_bus(&mut self, addr: u16, map: &mut MemoryMap) {
                 match self { $(Board::$variant(b) => b.ppu_bus(addr, map),)* }
+            }
+            #[inline]
+            fn ppu_bus_mask(&self) -> u16 {
+                match self { $(Board::$variant(b) => b.ppu_bus_mask(),)* }
             }
             #[inline]
             fn irq_quiet_dots(&self, ppu: &BusOutlook) -> u64 {
