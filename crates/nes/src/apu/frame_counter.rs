@@ -23,7 +23,12 @@ pub struct FrameCounter {
     /// Step times for 4-step and 5-step mode (by region).
     steps: &'static [[u32; 6]; 2],
     irq_inhibit: bool,
+    /// The frame interrupt flag as $4015 reads it. The IRQ line is this
+    /// flag while interrupts are not inhibited (see [`FrameCounter::irq`]).
     pub(crate) irq_flag: bool,
+    /// A $4015 read on a get cycle acknowledged the flag: it clears at the
+    /// start of the next get cycle, so the put cycle between still sees it.
+    pub(crate) irq_clear_pending: bool,
     /// CPU cycles since the sequence (re)started.
     cycle: u32,
     step: usize,
@@ -51,6 +56,7 @@ impl FrameCounter {
             steps,
             irq_inhibit: false,
             irq_flag: false,
+            irq_clear_pending: false,
             cycle: 0,
             step: 0,
             pending: None,
@@ -64,6 +70,7 @@ impl FrameCounter {
         self.irq_inhibit = value & 0x40 != 0;
         if self.irq_inhibit {
             self.irq_flag = false;
+            self.irq_clear_pending = false;
         }
         let delay = if cpu_cycle & 1 == 1 { 4 } else { 3 };
         self.pending = Some((value, delay));
@@ -74,13 +81,43 @@ impl FrameCounter {
         let value = if self.five_step { 0x80 } else { 0x00 };
         self.irq_inhibit = false;
         self.irq_flag = false;
+        self.irq_clear_pending = false;
         self.pending = Some((value, 3));
+    }
+
+    /// The frame counter's IRQ output: the flag, unless inhibited. With
+    /// interrupts inhibited the flag still rises for the sequence's first
+    /// two IRQ cycles (a $4015 read sees it) but the line stays high.
+    #[inline(always)]
+    pub fn irq(&self) -> bool {
+        self.irq_flag && !self.irq_inhibit
+    }
+
+    /// A $4015 read acknowledges the flag on the APU's next put-to-get
+    /// transition: at once when read on a put cycle (the next cycle is a
+    /// get), one cycle later when read on a get cycle.
+    pub fn acknowledge(&mut self, on_get_cycle: bool) {
+        if on_get_cycle {
+            self.irq_clear_pending = self.irq_flag;
+        } else {
+            self.irq_flag = false;
+        }
+    }
+
+    /// The start of a get cycle: a pending acknowledge takes effect (before
+    /// that cycle's step, which may set the flag again).
+    #[inline]
+    pub fn get_cycle_begins(&mut self) {
+        if self.irq_clear_pending {
+            self.irq_clear_pending = false;
+            self.irq_flag = false;
+        }
     }
 
     /// Cycles from now on which [`FrameCounter::clock`] would only count.
     #[inline]
     pub fn quiet_cycles(&self) -> u64 {
-        if self.pending.is_some() || self.block_ticks > 0 {
+        if self.pending.is_some() || self.block_ticks > 0 || self.irq_clear_pending {
             return 0;
         }
         let next = self.steps[usize::from(self.five_step)][self.step];
@@ -148,8 +185,11 @@ impl FrameCounter {
             (true, 4) => (true, true, false),
             _ => (false, false, false),
         };
-        if irq && !self.irq_inhibit {
-            self.irq_flag = true;
+        // The flag is set on the sequence's three IRQ cycles; inhibit only
+        // wins on the last, which clears it again (so an inhibited
+        // sequence shows the flag for two cycles and never raises the line).
+        if irq {
+            self.irq_flag = !(self.irq_inhibit && self.step == 5);
         }
         if self.block_ticks > 0 {
             return FrameClocks::default();
@@ -158,5 +198,20 @@ impl FrameCounter {
     }
 }
 
-// The step table comes from the region.
-crate::state::persist_fields!(FrameCounter { five_step, irq_inhibit, irq_flag, cycle, step, pending, block_ticks });
+// The step table comes from the region. The flag and its pending
+// acknowledge share the flag's byte (bit 0, bit 1), so states written
+// before the acknowledge was modelled load as they were.
+impl crate::state::Persist for FrameCounter {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        self.five_step.persist(s);
+        self.irq_inhibit.persist(s);
+        let mut flags = u8::from(self.irq_flag) | u8::from(self.irq_clear_pending) << 1;
+        s.u8(&mut flags);
+        self.irq_flag = flags & 1 != 0;
+        self.irq_clear_pending = flags & 2 != 0;
+        self.cycle.persist(s);
+        self.step.persist(s);
+        self.pending.persist(s);
+        self.block_ticks.persist(s);
+    }
+}

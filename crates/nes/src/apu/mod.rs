@@ -167,6 +167,9 @@ impl Apu {
 
     #[inline(always)]
     fn clock_units_once(&mut self) {
+        if self.cycle & 1 == 1 {
+            self.frame_counter.get_cycle_begins();
+        }
         let clocks = self.frame_counter.clock();
         if clocks.quarter || clocks.half {
             self.frame_clock(clocks);
@@ -315,14 +318,23 @@ impl Apu {
     /// The APU's IRQ output: the frame counter's or the DMC's.
     #[inline(always)]
     pub fn irq(&self) -> bool {
-        self.frame_counter.irq_flag || self.dmc.irq_flag
+        self.frame_counter.irq() || self.dmc.irq_flag
     }
 
-    /// $4015 read: channel status and both IRQ flags. Reading clears the
-    /// frame IRQ flag (not the DMC's). Bit 5 is open bus (the caller adds it).
+    /// $4015 read: channel status and both IRQ flags. Reading acknowledges
+    /// the frame IRQ flag (not the DMC's) at the APU's next put-to-get
+    /// transition: a read on a get cycle (odd cycles, as for DMA) leaves it
+    /// set through the put cycle after. Bit 5 is open bus (the caller adds it).
     pub fn read_status(&mut self) -> u8 {
         let value = self.peek_status();
-        self.frame_counter.irq_flag = false;
+        if self.frame_counter.irq_flag {
+            self.frame_counter.acknowledge(self.cycle & 1 == 1);
+            if self.frame_counter.irq_clear_pending {
+                // The units run on the cycles up to the next get cycle.
+                self.count_quiet_cycles(self.cycle);
+                self.next_unit_event = self.cycle + 1;
+            }
+        }
         value
     }
 

@@ -22,6 +22,87 @@ fn four_step_mode_raises_frame_irq_once_per_sequence() {
     assert!(!apu.irq());
 }
 
+/// An APU whose 4-step sequence was restarted by writing `value` to $4017
+/// on a put cycle (cycle 0), run to sequence cycle `k` (the write takes
+/// effect 3 cycles later, on a get cycle: sequence cycle 0 is a get).
+fn sequence_at(value: u8, k: u32) -> Apu {
+    let mut apu = Apu::default();
+    apu.write(0x4017, value);
+    run(&mut apu, 3 + k);
+    apu
+}
+
+/// With interrupts inhibited the frame flag still rises on the first two
+/// of the sequence's three IRQ cycles (29828, 29829), where a $4015 read
+/// sees it, and the third clears it; the IRQ line never goes high.
+#[test]
+fn inhibited_frame_flag_shows_for_two_cycles_without_an_irq() {
+    for k in 29_826..=29_832 {
+        let apu = sequence_at(0x40, k);
+        let shown = apu.peek_status() & 0x40 != 0;
+        assert_eq!(shown, k == 29_828 || k == 29_829, "flag at sequence cycle {k}");
+    }
+    let mut apu = sequence_at(0x40, 0);
+    for k in 1..70_000 {
+        apu.clock();
+        assert!(!apu.irq(), "no IRQ while inhibited (sequence cycle {k})");
+    }
+    // Not inhibited: the same cycles raise it, and the third keeps it.
+    for k in 29_826..=29_832 {
+        let apu = sequence_at(0x00, k);
+        assert_eq!(apu.irq(), k >= 29_828, "IRQ at sequence cycle {k}");
+    }
+}
+
+/// A $4015 read acknowledges the frame flag at the APU's next put-to-get
+/// transition: read on a put cycle, it is clear on the next cycle; read on
+/// a get cycle, the put cycle after still sees it (and the IRQ line stays
+/// high), and the next get cycle clears it.
+#[test]
+fn frame_flag_acknowledge_waits_for_the_next_get_cycle() {
+    // Sequence cycle 29831 is a put (29830 wrapped to 0, a get).
+    let mut apu = sequence_at(0x00, 29_831);
+    assert_ne!(apu.read_status() & 0x40, 0);
+    run(&mut apu, 1);
+    assert_eq!(apu.peek_status() & 0x40, 0, "read on a put: clear on the next get");
+    assert!(!apu.irq());
+
+    let mut apu = sequence_at(0x00, 29_832);
+    assert_ne!(apu.read_status() & 0x40, 0);
+    run(&mut apu, 1);
+    assert_ne!(apu.peek_status() & 0x40, 0, "read on a get: the next put still sees it");
+    assert!(apu.irq(), "and the line is still high");
+    run(&mut apu, 1);
+    assert_eq!(apu.peek_status() & 0x40, 0, "cleared on the next get");
+    assert!(!apu.irq());
+
+    // Read on the first or second IRQ cycle: the third sets it again.
+    for k in [29_828, 29_829] {
+        let mut apu = sequence_at(0x00, k);
+        assert_ne!(apu.read_status() & 0x40, 0);
+        run(&mut apu, 29_831 - k);
+        assert_ne!(apu.peek_status() & 0x40, 0, "read at {k}: set again at 29830");
+    }
+    // Read on the third (a get): 29831 still sees it, 29832 does not.
+    let mut apu = sequence_at(0x00, 29_830);
+    assert_ne!(apu.read_status() & 0x40, 0);
+    run(&mut apu, 1);
+    assert_ne!(apu.read_status() & 0x40, 0, "read at 29830: still set at 29831");
+    run(&mut apu, 1);
+    assert_eq!(apu.peek_status() & 0x40, 0);
+    // The acknowledge survives a save state taken between the two cycles.
+    let mut apu = sequence_at(0x00, 29_832);
+    apu.read_status();
+    let mut bytes = Vec::new();
+    crate::state::Persist::persist(&mut apu, &mut crate::state::Writer::new(&mut bytes));
+    let mut copy = sequence_at(0x00, 5);
+    crate::state::Persist::persist(&mut copy, &mut crate::state::Reader::new(&bytes));
+    run(&mut copy, 1);
+    assert_ne!(copy.peek_status() & 0x40, 0);
+    run(&mut copy, 1);
+    assert_eq!(copy.peek_status() & 0x40, 0, "the restored acknowledge still lands");
+}
+
 #[test]
 fn length_counter_counts_half_frames() {
     let mut apu = Apu::default();
