@@ -158,6 +158,10 @@ impl Ppu {
         if self.sprites.done {
             // "Attempt (and fail) to copy OAM[n][0] ... and increment n".
             self.oam_addr = self.oam_addr.wrapping_add(4);
+            if self.sprites.secondary_index >= 32 {
+                // A full secondary OAM is read instead of written, as below.
+                self.sprites.latch = self.sprites.secondary[usize::from(self.sprites.secondary_index & 0x1F)];
+            }
             return;
         }
         if self.sprites.secondary_index < 32 {
@@ -182,6 +186,10 @@ impl Ppu {
         // Eight sprites found: secondary OAM is full and further Y bytes are
         // only compared. The hardware increments n and m together here, so it
         // reads tile, attribute and X bytes as if they were Y coordinates.
+        // Its write to secondary OAM turns into a read (of the byte at the
+        // wrapped address, the first slot's Y): that is on the OAM bus, and
+        // what $2004 returns, until the next odd dot's read.
+        self.sprites.latch = self.sprites.secondary[usize::from(self.sprites.secondary_index & 0x1F)];
         if self.sprites.overflow_copy_left > 0 {
             self.sprites.overflow_copy_left -= 1;
             self.advance_oam(1);

@@ -182,3 +182,38 @@ fn one_pass_sprite_evaluation_matches_the_dot_by_dot_scan() {
     }
     assert!(handled > 100 && declined > 20, "both paths exercised: {handled} handled, {declined} declined");
 }
+
+/// Once eight sprites are found, evaluation's even-dot write to secondary
+/// OAM becomes a read of it (the first slot's Y, at the wrapped address):
+/// a $2004 read on an even dot sees that, an odd dot the primary OAM byte.
+#[test]
+fn oam_reads_after_eight_sprites_see_secondary_oam_on_even_dots() {
+    let (mut ppu, mut cart) = setup();
+    ppu.write_register(0x2003, 0, &mut cart);
+    for n in 0..64u8 {
+        // Sprites 0-7 at Y 10, sprite 8 at Y 9 (also in range on line 10),
+        // the rest off screen; tile, attribute and X bytes all distinct.
+        let y = match n {
+            0..=7 => 10,
+            8 => 9,
+            _ => 0xF8,
+        };
+        for b in [y, 0xA0 | (n & 0x0F), 0x40 | (n & 0x0F), 0x80 | n] {
+            ppu.write_register(0x2004, b, &mut cart);
+        }
+    }
+    ppu.write_register(0x2001, 0x18, &mut cart);
+    // Dots 66-128 copy the eight sprites; dot 129 reads sprite 8's Y.
+    run_to(&mut ppu, &mut cart, 10, 129);
+    assert_eq!(ppu.read_register(0x2004, &mut cart), 9, "odd dot: primary OAM (sprite 8's Y)");
+    ppu.tick(&mut cart);
+    assert_eq!(ppu.read_register(0x2004, &mut cart), 10, "even dot: secondary OAM's first Y");
+    ppu.tick(&mut cart);
+    assert_eq!(ppu.read_register(0x2004, &mut cart), 0xA8, "odd dot: sprite 8's tile (the overflow copy)");
+    ppu.tick(&mut cart);
+    assert_eq!(ppu.read_register(0x2004, &mut cart), 10);
+    assert_ne!(ppu.status & STATUS_OVERFLOW, 0);
+    // After the scan is done, even dots still read secondary OAM.
+    run_to(&mut ppu, &mut cart, 10, 250);
+    assert_eq!(ppu.read_register(0x2004, &mut cart), 10);
+}
