@@ -537,11 +537,20 @@ impl CpuBus for Bus {
 
 crate::state::persist_fields!(Dma { halted, oam_active, oam_page, oam_count, oam_value, dmc_active, dmc_need_halt, dmc_need_dummy });
 // The clock constants, timing and hook flags come from the cartridge and region.
-crate::state::persist_fields!(Bus {
+crate::state::persist_fields_as!(Bus, persist_fields {
     ram, open_bus, master_clock, ppu_clock, cycle, dma, port_read_cycle, ppu_deadline, ppu, apu, cart, pads,
-    // Last, so that a version 1 body takes them by appending (`state::file`).
+    // After the rest, so that a version 1 body takes them by appending (`state::file`).
     strobe_out, strobe_at,
 });
+
+/// The fields, then what later formats appended: the PPU's pending OAM
+/// row corruption (format 3).
+impl crate::state::Persist for Bus {
+    fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        self.persist_fields(s);
+        self.ppu.persist_tail(s);
+    }
+}
 
 #[cfg(test)]
 mod tests {

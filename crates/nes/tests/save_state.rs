@@ -201,7 +201,8 @@ fn every_corrupted_state_file_is_refused_and_changes_nothing() {
         check(f, &format!("magic byte {i}"), &not_a_state);
     }
     check(with(8, &0u16.to_le_bytes()), "format version 0", &version);
-    check(with(8, &3u16.to_le_bytes()), "format version 3", &version);
+    let newer = phosphor_nes::state::FORMAT_VERSION + 1;
+    check(with(8, &newer.to_le_bytes()), "a newer format version", &version);
     check(with(8, &0xFFFFu16.to_le_bytes()), "format version 65535", &version);
     check(with(at.core_len + 1, b"9"), "core version text", &corrupt);
     // A wrong length shifts every later field: refused, whichever way.
@@ -237,7 +238,8 @@ fn every_corrupted_state_file_is_refused_and_changes_nothing() {
     let mut foreign = Nes::from_ines(&std::fs::read(dir.join("other/nestest.nes")).unwrap()).unwrap();
     let err = nes.load_state(&foreign.save_state(b"")).unwrap_err();
     assert!(matches!(err, StateError::WrongRom { .. }) && err.to_string().contains("another game"), "{err}");
-    let err = nes.load_state(&with(8, &3u16.to_le_bytes())).unwrap_err();
+    let newer = phosphor_nes::state::FORMAT_VERSION + 1;
+    let err = nes.load_state(&with(8, &newer.to_le_bytes())).unwrap_err();
     assert!(err.to_string().contains("newer than this build"), "{err}");
 
     // And the good file still loads, thumbnail and frame intact.
@@ -246,30 +248,35 @@ fn every_corrupted_state_file_is_refused_and_changes_nothing() {
     assert_eq!(nes.frame_count(), 30);
 }
 
-/// A state written by a version 1 build (no $4016 write waiting at the
-/// end of its body) loads and runs on as the same state saved now does;
-/// the same body taken as this version's is refused by its length.
+/// States written by older builds load through their migrations and run
+/// on as the same state saved now does: version 1 (no $4016 write waiting
+/// at the end of its body) and version 2 (no OAM row corruption pending
+/// after that); either body taken as this version's is refused by its
+/// length.
 #[test]
-fn a_version_1_state_loads_through_its_migration() {
+fn version_1_and_2_states_load_through_their_migrations() {
     let Some(dir) = rom_dir() else { return };
     let rom = std::fs::read(dir.join("ny2011/ny2011.nes")).unwrap();
     let mut nes = Nes::from_ines(&rom).unwrap();
     run(&mut nes, 30);
     let good = nes.save_state(b"t");
     let body = &good[layout(&good).body..];
-    assert_eq!(&body[body.len() - 8..], &u64::MAX.to_le_bytes(), "no write waiting at a frame's end");
-    let v1_body = &body[..body.len() - 9];
-    let mut v1 = Vec::new();
-    StateHeader::write(nes.cartridge().rom_hash(), nes.frame_count(), b"t", v1_body, &mut v1);
-    v1.extend_from_slice(v1_body);
-    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    assert_eq!(body[body.len() - 1], 0xFF, "no OAM row corruption pending");
+    assert_eq!(&body[body.len() - 9..body.len() - 1], &u64::MAX.to_le_bytes(), "no write waiting at a frame's end");
     let expected = run(&mut nes, 60).0;
 
-    let mut old = Nes::from_ines(&rom).unwrap();
-    assert!(matches!(old.restore(v1_body), Err(StateError::Layout { .. })), "a v1 body is not this layout");
-    let header = old.load_state(&v1).expect("a version 1 state loads");
-    assert_eq!((header.format_version, header.frame), (1, 30));
-    same_frames(&run(&mut old, 60).0, &expected, "from the version 1 state");
+    for (version, cut) in [(1u16, 10), (2, 1)] {
+        let old_body = &body[..body.len() - cut];
+        let mut file = Vec::new();
+        StateHeader::write(nes.cartridge().rom_hash(), 30, b"t", old_body, &mut file);
+        file.extend_from_slice(old_body);
+        file[8..10].copy_from_slice(&version.to_le_bytes());
+        let mut old = Nes::from_ines(&rom).unwrap();
+        assert!(matches!(old.restore(old_body), Err(StateError::Layout { .. })), "a v{version} body is not this layout");
+        let header = old.load_state(&file).unwrap_or_else(|e| panic!("a version {version} state loads: {e}"));
+        assert_eq!((header.format_version, header.frame), (version, 30));
+        same_frames(&run(&mut old, 60).0, &expected, &format!("from the version {version} state"));
+    }
 }
 
 #[test]

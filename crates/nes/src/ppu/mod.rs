@@ -39,6 +39,8 @@ const MASK_SPRITES: u8 = 0x10;
 const STATUS_OVERFLOW: u8 = 0x20;
 const STATUS_SPRITE0: u8 = 0x40;
 const STATUS_VBLANK: u8 = 0x80;
+/// [`Ppu::oam_corrupt_row`] when no OAM row waits to be overwritten.
+const NO_OAM_CORRUPTION: u8 = 0xFF;
 
 /// Each bit of a byte spread to its own byte, bit 7 to the lowest: byte i
 /// of `SPREAD[b]` is bit 7 - i of `b`, the pixel order of a pattern byte.
@@ -135,6 +137,10 @@ pub struct Ppu {
     // Sprites.
     oam: [u8; 256],
     sprites: sprites::SpriteUnit,
+    /// The 8-byte OAM row that rendering stopped on in the middle of a
+    /// line's sprite evaluation ([`NO_OAM_CORRUPTION`] if none): when
+    /// rendering next runs, OAM's first row is copied over it.
+    oam_corrupt_row: u8,
 
     palette: [u8; 32],
     /// Frame-buffer value of each palette entry as drawn: mirrors and the
@@ -198,6 +204,7 @@ impl Ppu {
             attr_hi: 0,
             oam: [0; 256],
             sprites: sprites::SpriteUnit::default(),
+            oam_corrupt_row: NO_OAM_CORRUPTION,
             palette: palette::POWER_ON_PALETTE,
             resolved_palette: [0; 32],
             frame_buffer: Box::new([0; WIDTH * HEIGHT]),
@@ -456,10 +463,17 @@ impl Ppu {
                 self.odd_frame = !self.odd_frame;
             }
             cart.set_ppu_line_start(self.time_at(0));
+            if self.scanline == self.prerender_line && self.rendering && self.oam_corrupt_row != NO_OAM_CORRUPTION {
+                // Rendering was switched back on in vertical blank: it runs again here.
+                self.corrupt_oam_row();
+            }
         }
         // A PPUMASK write reaches the rendering pipeline one dot later.
         let rendering = self.rendering;
         self.rendering = self.mask & (MASK_BG | MASK_SPRITES) != 0;
+        if self.rendering != rendering {
+            self.rendering_switched();
+        }
 
         match self.scanline {
             0..=239 => {
@@ -494,6 +508,38 @@ impl Ppu {
             }
             _ => {}
         }
+    }
+
+    /// Rendering stops or starts after this dot. Stopping while a visible
+    /// line's sprite evaluation is still scanning OAM leaves that OAM row
+    /// to be overwritten by row 0 (the DRAM refresh the scan was doing is
+    /// left half done); it happens when rendering runs again, on a
+    /// rendering line, not at the stop or at a restart in vertical blank.
+    #[cold]
+    #[inline(never)]
+    fn rendering_switched(&mut self) {
+        if !self.rendering {
+            let evaluating = (65..=256).contains(&self.dot) && !self.evaluation_scan_done();
+            if self.scanline < HEIGHT as u16 && evaluating {
+                self.oam_corrupt_row = self.oam_addr >> 3;
+            }
+        } else if self.oam_corrupt_row != NO_OAM_CORRUPTION && self.rendering_line() {
+            self.corrupt_oam_row();
+        }
+    }
+
+    /// OAM's first 8-byte row copied over the row rendering stopped on.
+    fn corrupt_oam_row(&mut self) {
+        let row = usize::from(self.oam_corrupt_row & 0x1F) * 8;
+        self.oam_corrupt_row = NO_OAM_CORRUPTION;
+        let first: [u8; 8] = self.oam[..8].try_into().unwrap_or([0; 8]);
+        self.oam[row..row + 8].copy_from_slice(&first);
+    }
+
+    /// State after the register list, at the end of a save state (format 3
+    /// on): the OAM row waiting to be corrupted.
+    pub(crate) fn persist_tail<S: crate::state::Stream>(&mut self, s: &mut S) {
+        s.u8(&mut self.oam_corrupt_row);
     }
 
     /// The rendering work of one dot on a visible or pre-render line.

@@ -317,6 +317,12 @@ impl Ppu {
         }
     }
 
+    /// Every sprite has been looked at this line (evaluation no longer
+    /// walks OAM).
+    pub(super) fn evaluation_scan_done(&self) -> bool {
+        self.sprites.done
+    }
+
     /// What $2004 returns while rendering: the byte on the OAM data bus.
     pub(super) fn oam_bus_value(&self) -> u8 {
         match self.dot {

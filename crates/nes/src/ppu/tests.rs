@@ -217,3 +217,63 @@ fn oam_reads_after_eight_sprites_see_secondary_oam_on_even_dots() {
     run_to(&mut ppu, &mut cart, 10, 250);
     assert_eq!(ppu.read_register(0x2004, &mut cart), 10);
 }
+
+/// A PPU rendering OAM with every Y at $F0 (nothing in range, so
+/// evaluation scans all 64 entries in dots 65-192) and every other byte its
+/// own index, with rendering switched off at (`line`, `dot`). Returns the
+/// OAM as stored and the row evaluation was on when the stop took effect.
+fn stop_rendering_at(line: u16, dot: u16) -> (Ppu, Cartridge, [u8; 256], usize) {
+    let (mut ppu, mut cart) = setup();
+    ppu.write_register(0x2003, 0, &mut cart);
+    for i in 0..=255u8 {
+        ppu.write_register(0x2004, if i % 4 == 0 { 0xF0 } else { i }, &mut cart);
+    }
+    let oam = ppu.oam; // as stored: attribute bits 2-4 do not exist
+    ppu.write_register(0x2001, 0x18, &mut cart);
+    run_to(&mut ppu, &mut cart, line, dot);
+    ppu.write_register(0x2001, 0x00, &mut cart);
+    ppu.tick(&mut cart); // the write reaches the pipeline after this dot
+    let row = usize::from(ppu.oam_addr >> 3);
+    (ppu, cart, oam, row)
+}
+
+/// Turning rendering off while a visible line's evaluation is scanning OAM
+/// leaves the row it was on to be overwritten by OAM's first row: not at
+/// the stop, not when rendering is switched back on in vertical blank, but
+/// when it runs again on the pre-render line. Off after the scan finished,
+/// nothing happens.
+#[test]
+fn rendering_off_mid_evaluation_copies_oam_row_0_over_the_scanned_row_when_rendering_resumes() {
+    let (mut ppu, mut cart, oam, row) = stop_rendering_at(50, 100);
+    assert!(row > 0, "the scan is past row 0 (OAMADDR {:02X})", ppu.oam_addr);
+    ppu.tick(&mut cart);
+    assert_eq!(ppu.oam, oam, "nothing on the stop");
+    run_to(&mut ppu, &mut cart, 245, 0);
+    ppu.write_register(0x2001, 0x18, &mut cart);
+    run_to(&mut ppu, &mut cart, 260, 340);
+    assert_eq!(ppu.oam, oam, "nothing while vertical blank goes on");
+    ppu.tick(&mut cart);
+    let mut expected = oam;
+    expected.copy_within(0..8, row * 8);
+    assert_eq!(ppu.oam, expected, "row {row} is row 0's copy once rendering runs");
+
+    // Stopped after the scan (dot 200 of a line with no sprites): no copy.
+    let (mut ppu, mut cart, oam, _) = stop_rendering_at(50, 200);
+    run_to(&mut ppu, &mut cart, 60, 0);
+    ppu.write_register(0x2001, 0x18, &mut cart);
+    run_to(&mut ppu, &mut cart, 70, 0);
+    assert_eq!(ppu.oam, oam);
+}
+
+/// Switched back on mid-frame, the copy lands on the dot rendering resumes.
+#[test]
+fn oam_row_corruption_lands_when_rendering_resumes_mid_frame() {
+    let (mut ppu, mut cart, oam, row) = stop_rendering_at(20, 150);
+    run_to(&mut ppu, &mut cart, 30, 10);
+    ppu.write_register(0x2001, 0x18, &mut cart);
+    assert_eq!(ppu.oam, oam, "not at the write");
+    ppu.tick(&mut cart);
+    let mut expected = oam;
+    expected.copy_within(0..8, row * 8);
+    assert_eq!(ppu.oam, expected);
+}

@@ -30,11 +30,14 @@
 //! - v1 -> v2: the bus's pending $4016 write (the value, and the cycle the
 //!   pads take it) was added at the end of the body; a v1 state had none
 //!   pending.
+//! - v2 -> v3: the PPU's pending OAM row corruption (the row rendering
+//!   stopped on mid-evaluation, $FF for none) was added at the end; a v2
+//!   state had none pending.
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"PHOSSTAT";
 /// The body layout this build writes.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// A body of format `version` in the layout of [`FORMAT_VERSION`]: the
 /// migrations from `version` on, in order. Versions this build does not
@@ -46,6 +49,10 @@ pub fn migrate(version: u16, body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         let owned = body.to_mut();
         owned.push(0);
         owned.extend_from_slice(&u64::MAX.to_le_bytes());
+    }
+    if version < 3 {
+        // v2 -> v3: no OAM row waiting to be corrupted.
+        body.to_mut().push(0xFF);
     }
     body
 }
