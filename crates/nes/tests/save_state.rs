@@ -261,11 +261,11 @@ fn version_1_and_2_states_load_through_their_migrations() {
     run(&mut nes, 30);
     let good = nes.save_state(b"t");
     let body = &good[layout(&good).body..];
-    assert_eq!(body[body.len() - 1], 0xFF, "no OAM row corruption pending");
-    assert_eq!(&body[body.len() - 9..body.len() - 1], &u64::MAX.to_le_bytes(), "no write waiting at a frame's end");
+    assert_eq!(&body[body.len() - 3..body.len() - 1], &[0xFF, 0xFF], "no OAM row corruption or buffer fill pending");
+    assert_eq!(&body[body.len() - 11..body.len() - 3], &u64::MAX.to_le_bytes(), "no write waiting at a frame's end");
     let expected = run(&mut nes, 60).0;
 
-    for (version, cut) in [(1u16, 10), (2, 1)] {
+    for (version, cut) in [(1u16, 12), (2, 3)] {
         let old_body = &body[..body.len() - cut];
         let mut file = Vec::new();
         StateHeader::write(nes.cartridge().rom_hash(), 30, b"t", old_body, &mut file);

@@ -39,6 +39,10 @@ const MASK_SPRITES: u8 = 0x10;
 const STATUS_OVERFLOW: u8 = 0x20;
 const STATUS_SPRITE0: u8 = 0x40;
 const STATUS_VBLANK: u8 = 0x80;
+/// Dots from a $2007 read to its fetch reaching the read buffer: the PPU
+/// puts the byte there two dots after the read cycle ends, so a read on the
+/// very next CPU cycle still sees the old byte.
+const READ_BUFFER_FILL_DOTS: u64 = 5;
 /// [`Ppu::oam_corrupt_row`] when no OAM row waits to be overwritten.
 const NO_OAM_CORRUPTION: u8 = 0xFF;
 
@@ -103,6 +107,9 @@ pub struct Ppu {
     write_toggle: bool,
     /// The $2007 read buffer.
     read_buffer: u8,
+    /// A $2007 read's fetch on its way to the buffer: the PPU time it lands
+    /// and the byte.
+    buffer_fill: Option<(u64, u8)>,
     /// The I/O data latch that open-bus reads return, with per-bit refresh times.
     io_latch: u8,
     latch_refreshed: [u64; 8],
@@ -152,6 +159,9 @@ pub struct Ppu {
     /// stamp a board watching the bus gets with each access. Not state: the
     /// bus sets it again from its clock after a restore.
     origin: u64,
+    /// A restored read-buffer fill in dots from the restored position,
+    /// until [`Ppu::set_time`] makes it a time again.
+    restored_fill: Option<(u64, u8)>,
 }
 
 impl Default for Ppu {
@@ -182,6 +192,7 @@ impl Ppu {
             fine_x: 0,
             write_toggle: false,
             read_buffer: 0,
+            buffer_fill: None,
             io_latch: 0,
             latch_refreshed: [0; 8],
             scanline: 0,
@@ -205,6 +216,7 @@ impl Ppu {
             oam: [0; 256],
             sprites: sprites::SpriteUnit::default(),
             oam_corrupt_row: NO_OAM_CORRUPTION,
+            restored_fill: None,
             palette: palette::POWER_ON_PALETTE,
             resolved_palette: [0; 32],
             frame_buffer: Box::new([0; WIDTH * HEIGHT]),
@@ -312,6 +324,9 @@ impl Ppu {
     /// (after a restore, from the bus's count of dots).
     pub fn set_time(&mut self, now: u64) {
         self.origin = now.wrapping_sub(u64::from(self.scanline) * u64::from(DOTS_PER_LINE) + u64::from(self.dot));
+        if let Some((left, value)) = self.restored_fill.take() {
+            self.buffer_fill = Some((self.time() + left, value));
+        }
     }
 
     #[inline]
@@ -537,9 +552,21 @@ impl Ppu {
     }
 
     /// State after the register list, at the end of a save state (format 3
-    /// on): the OAM row waiting to be corrupted.
+    /// on): the OAM row waiting to be corrupted, and a read-buffer fill on
+    /// its way (dots left, $FF for none, and the byte). The dots left become
+    /// a time again in [`Ppu::set_time`], which a restore ends with.
     pub(crate) fn persist_tail<S: crate::state::Stream>(&mut self, s: &mut S) {
         s.u8(&mut self.oam_corrupt_row);
+        let (mut left, mut value) = match self.buffer_fill {
+            Some((at, value)) => (at.saturating_sub(self.time()).min(0xFE) as u8, value),
+            None => (0xFF, 0),
+        };
+        s.u8(&mut left);
+        s.u8(&mut value);
+        if s.restoring() {
+            self.buffer_fill = None;
+            self.restored_fill = (left != 0xFF).then_some((u64::from(left), value));
+        }
     }
 
     /// The rendering work of one dot on a visible or pre-render line.
@@ -790,6 +817,10 @@ const LEAN_ROWS: usize = 8;
 /// every other pixel again).
 impl crate::state::Persist for Ppu {
     fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
+        if !s.restoring() {
+            // A fill already due is part of the buffer.
+            self.settle_read_buffer();
+        }
         self.persist_registers(s);
         if s.with_picture() {
             s.u16s(&mut self.frame_buffer[..]);

@@ -29,6 +29,23 @@ impl Ppu {
         }
     }
 
+    /// A $2007 read's fetch reaches the read buffer [`READ_BUFFER_FILL_DOTS`]
+    /// dots after the read.
+    fn fill_read_buffer(&mut self, value: u8) {
+        self.buffer_fill = Some((self.time() + READ_BUFFER_FILL_DOTS, value));
+    }
+
+    /// Lands a buffer fill whose time has come.
+    #[inline]
+    pub(super) fn settle_read_buffer(&mut self) {
+        if let Some((at, value)) = self.buffer_fill {
+            if self.time() >= at {
+                self.read_buffer = value;
+                self.buffer_fill = None;
+            }
+        }
+    }
+
     /// A CPU read of $2000-$3FFF.
     pub fn read_register(&mut self, addr: u16, cart: &mut Cartridge) -> u8 {
         // A $2007 read puts its address on the bus now.
@@ -60,13 +77,18 @@ impl Ppu {
                     // (the cell keeps its colour: writes are unaffected).
                     let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
                     let colour = self.palette[palette::mirror(addr as u8 & 0x1F)] & grey;
-                    self.read_buffer = cart.ppu_read(addr & 0x2FFF);
+                    self.settle_read_buffer();
+                    self.fill_read_buffer(cart.ppu_read(addr & 0x2FFF));
                     let value = (colour & 0x3F) | (self.decayed_latch() & 0xC0);
                     self.drive_latch(value, 0x3F);
                     value
                 } else {
+                    // A fill still on its way leaves the buffer as it was:
+                    // two reads on consecutive cycles both return the old
+                    // byte, and only the second read's fetch lands.
+                    self.settle_read_buffer();
                     let value = self.read_buffer;
-                    self.read_buffer = cart.ppu_read_for_cpu(addr);
+                    self.fill_read_buffer(cart.ppu_read_for_cpu(addr));
                     self.drive_latch(value, 0xFF);
                     value
                 };
@@ -172,7 +194,10 @@ impl Ppu {
             2 => (self.status & 0xE0) | (self.io_latch & 0x1F),
             4 => self.oam_read(),
             7 if self.vram_addr & 0x3FFF >= 0x3F00 => self.palette[palette::mirror(self.vram_addr as u8 & 0x1F)],
-            7 => self.read_buffer,
+            7 => match self.buffer_fill {
+                Some((at, value)) if self.time() >= at => value,
+                _ => self.read_buffer,
+            },
             _ => self.io_latch,
         }
     }

@@ -22,10 +22,17 @@ fn vram_read_is_buffered_except_palette() {
     ppu.write_register(0x2007, 0xCD, &mut cart);
     ppu.write_register(0x2006, 0x21, &mut cart);
     ppu.write_register(0x2006, 0x00, &mut cart);
-    let first = ppu.read_register(0x2007, &mut cart);
+    // Reads a few CPU cycles apart, as instructions make them.
+    let read = |ppu: &mut Ppu, cart: &mut Cartridge| {
+        for _ in 0..12 {
+            ppu.tick(cart);
+        }
+        ppu.read_register(0x2007, cart)
+    };
+    let first = read(&mut ppu, &mut cart);
     assert_ne!(first, 0xAB, "the first read returns the stale buffer");
-    assert_eq!(ppu.read_register(0x2007, &mut cart), 0xAB);
-    assert_eq!(ppu.read_register(0x2007, &mut cart), 0xCD);
+    assert_eq!(read(&mut ppu, &mut cart), 0xAB);
+    assert_eq!(read(&mut ppu, &mut cart), 0xCD);
     // Palette: unbuffered, and $3F10 mirrors $3F00.
     ppu.write_register(0x2006, 0x3F, &mut cart);
     ppu.write_register(0x2006, 0x10, &mut cart);
@@ -276,4 +283,38 @@ fn oam_row_corruption_lands_when_rendering_resumes_mid_frame() {
     let mut expected = oam;
     expected.copy_within(0..8, row * 8);
     assert_eq!(ppu.oam, expected);
+}
+
+/// A $2007 read's fetch reaches the buffer a little over a CPU cycle
+/// later: a second read 3 dots on (the next NTSC cycle) returns the old
+/// byte again, though VRAM address and buffer advance for both; reads 6
+/// dots apart see each fill.
+#[test]
+fn a_2007_read_on_the_next_cpu_cycle_returns_the_old_buffer_byte() {
+    let (mut ppu, mut cart) = setup();
+    poke(&mut ppu, &mut cart, 0x2100, &[0x11, 0x22, 0x33, 0x44, 0x55]);
+    run_to(&mut ppu, &mut cart, 245, 0);
+    let read_at = |ppu: &mut Ppu, cart: &mut Cartridge, gap: u16| {
+        for _ in 0..gap {
+            ppu.tick(cart);
+        }
+        ppu.read_register(0x2007, cart)
+    };
+    ppu.write_register(0x2006, 0x21, &mut cart);
+    ppu.write_register(0x2006, 0x00, &mut cart);
+    let _ = read_at(&mut ppu, &mut cart, 6); // primes the buffer with $11
+    assert_eq!(read_at(&mut ppu, &mut cart, 6), 0x11);
+    assert_eq!(read_at(&mut ppu, &mut cart, 3), 0x11, "the $22 fill has not landed");
+    assert_eq!(read_at(&mut ppu, &mut cart, 6), 0x33, "only the second read's fetch did");
+    assert_eq!(read_at(&mut ppu, &mut cart, 6), 0x44);
+    assert_eq!(ppu.scroll_registers().0, 0x2105);
+}
+
+/// Poke a byte into the PPU's address space through $2006/$2007.
+fn poke(ppu: &mut Ppu, cart: &mut Cartridge, addr: u16, bytes: &[u8]) {
+    ppu.write_register(0x2006, (addr >> 8) as u8, cart);
+    ppu.write_register(0x2006, addr as u8, cart);
+    for &b in bytes {
+        ppu.write_register(0x2007, b, cart);
+    }
 }

@@ -31,8 +31,9 @@
 //!   pads take it) was added at the end of the body; a v1 state had none
 //!   pending.
 //! - v2 -> v3: the PPU's pending OAM row corruption (the row rendering
-//!   stopped on mid-evaluation, $FF for none) was added at the end; a v2
-//!   state had none pending.
+//!   stopped on mid-evaluation, $FF for none) and its read-buffer fill on
+//!   the way (dots left, $FF for none, and the byte) were added at the
+//!   end; a v2 state had neither pending.
 
 /// The file's first bytes.
 pub const MAGIC: &[u8; 8] = b"PHOSSTAT";
@@ -51,8 +52,8 @@ pub fn migrate(version: u16, body: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         owned.extend_from_slice(&u64::MAX.to_le_bytes());
     }
     if version < 3 {
-        // v2 -> v3: no OAM row waiting to be corrupted.
-        body.to_mut().push(0xFF);
+        // v2 -> v3: no OAM row waiting to be corrupted, no buffer fill.
+        body.to_mut().extend_from_slice(&[0xFF, 0xFF, 0x00]);
     }
     body
 }
