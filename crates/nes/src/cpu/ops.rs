@@ -428,9 +428,17 @@ impl Cpu {
 
     /// SHA/SHX/SHY/TAS: store `value & (H + 1)` where H is the base's high byte;
     /// on a page crossing the stored value also replaces the address's high byte.
+    /// A DMA that halts the CPU at the fix-up read (RDY low from the cycle
+    /// before) leaves the "& (H + 1)" out: the register's value goes to the
+    /// true address.
     fn store_high_and(&mut self, bus: &mut impl CpuBus, base: u16, index: u8, value: u8) {
         let addr = base.wrapping_add(u16::from(index));
+        let halted = bus.dma_pending();
         self.dummy_read(bus, (base & 0xFF00) | (addr & 0x00FF)); // fix-up read, always made
+        if halted {
+            self.write(bus, addr, value, Access::Write);
+            return;
+        }
         let value = value & ((base >> 8) as u8).wrapping_add(1);
         let addr = if (base ^ addr) & 0xFF00 != 0 { (u16::from(value) << 8) | (addr & 0x00FF) } else { addr };
         self.write(bus, addr, value, Access::Write);

@@ -7,6 +7,9 @@ struct TestBus {
     log: Vec<(Access, u16, u8)>,
     nmi: bool,
     irq: bool,
+    /// A DMA that halts the CPU at its read number `.0` (counting logged
+    /// accesses) for `.1` cycles.
+    dma: Option<(usize, u8)>,
 }
 
 impl TestBus {
@@ -20,7 +23,7 @@ impl TestBus {
         mem[0xFFFB] = 0x90;
         mem[0xFFFE] = 0x00; // IRQ -> $A000
         mem[0xFFFF] = 0xA0;
-        TestBus { mem, log: Vec::new(), nmi: false, irq: false }
+        TestBus { mem, log: Vec::new(), nmi: false, irq: false, dma: None }
     }
 }
 
@@ -39,6 +42,19 @@ impl CpuBus for TestBus {
     }
     fn irq_line(&self) -> bool {
         self.irq
+    }
+    fn dma_pending(&self) -> bool {
+        matches!(self.dma, Some((at, left)) if at == self.log.len() && left > 0)
+    }
+    fn dma_cycle(&mut self, addr: u16) -> bool {
+        match &mut self.dma {
+            Some((_, left)) if *left > 0 => {
+                *left -= 1;
+                self.log.push((Access::DummyRead, addr, self.mem[usize::from(addr)]));
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -265,4 +281,36 @@ fn unofficial_opcodes_compute_documented_results() {
     cpu.step(&mut bus);
     assert_eq!((cpu.a, cpu.x), (0x81, 0x81));
     assert_ne!(cpu.p & flag::N, 0);
+}
+
+/// SHX $02F0,Y with X=$F5, Y=$20 (a page crossing) stores X & ($02+1) = $01
+/// at $0110 (the high byte replaced by the value). A DMA that halts the CPU
+/// at the instruction's fix-up read (RDY low from the cycle before it)
+/// drops the "& (H+1)": X itself goes to the right address, $0310. A DMA
+/// at the high-byte fetch before it changes nothing.
+#[test]
+fn shx_halted_by_dma_at_its_fix_up_read_stores_the_register_at_the_true_address() {
+    let program = [0xA2, 0xF5, 0xA0, 0x20, 0x9E, 0xF0, 0x02];
+    // Accesses: LDX 0-1, LDY 2-3, SHX opcode 4, low 5, high 6, fix-up 7, write 8.
+    let run = |dma: Option<(usize, u8)>| {
+        let (mut cpu, mut bus) = boot(&program);
+        bus.dma = dma;
+        for _ in 0..3 {
+            cpu.step(&mut bus);
+        }
+        (bus.mem[0x0110], bus.mem[0x0310])
+    };
+    assert_eq!(run(None), (0x01, 0x00));
+    assert_eq!(run(Some((6, 3))), (0x01, 0x00), "halted at the high-byte fetch: as without");
+    assert_eq!(run(Some((7, 3))), (0x00, 0xF5), "halted at the fix-up read");
+    // SHA ($10),Y (A & X) and TAS go the same way.
+    let (mut cpu, mut bus) = boot(&[0xA9, 0xF7, 0xA2, 0xFD, 0xA0, 0x20, 0x93, 0x10]);
+    bus.mem[0x10] = 0xF0;
+    bus.mem[0x11] = 0x02;
+    // LDA 0-1, LDX 2-3, LDY 4-5, SHA opcode 6, pointer 7, low 8, high 9, fix-up 10.
+    bus.dma = Some((10, 4));
+    for _ in 0..4 {
+        cpu.step(&mut bus);
+    }
+    assert_eq!((bus.mem[0x0110], bus.mem[0x0310]), (0x00, 0xF5));
 }
