@@ -287,8 +287,24 @@ impl Bus {
     #[inline(always)]
     fn cycle_read(&mut self, addr: u16) -> u8 {
         self.begin_cycle(self.clock.read_setup);
-        let value = self.read_mem(addr);
+        let value = self.read_fast(addr);
         self.end_cycle(self.clock.read_setup);
+        value
+    }
+
+    /// What most reads are, inline: RAM and the cartridge from $6000 up
+    /// (where a read cannot change anything); the rest through
+    /// [`Bus::read_mem`].
+    #[inline(always)]
+    fn read_fast(&mut self, addr: u16) -> u8 {
+        let value = if addr < 0x2000 {
+            self.ram[usize::from(addr & 0x07FF)]
+        } else if addr >= 0x6000 {
+            self.cart.cpu_read(addr).unwrap_or(self.open_bus)
+        } else {
+            return self.read_mem(addr);
+        };
+        self.open_bus = value;
         value
     }
 
@@ -299,7 +315,7 @@ impl Bus {
         self.end_cycle(self.clock.write_setup);
     }
 
-    #[inline]
+    #[inline(never)]
     fn read_mem(&mut self, addr: u16) -> u8 {
         let value = match addr {
             0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)],
@@ -473,7 +489,8 @@ impl CpuBus for Bus {
 
     #[inline]
     fn dma_pending(&self) -> bool {
-        self.dma.oam_active || self.dma.dmc_active || self.apu.dmc_dma_address().is_some()
+        // Checked before every read: one branch on the three flags.
+        self.dma.oam_active | self.dma.dmc_active | self.apu.dmc_wants_dma()
     }
 
     /// One DMA cycle (nesdev wiki: "DMA"). The first is the halt cycle (the

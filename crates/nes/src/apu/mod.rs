@@ -74,6 +74,10 @@ pub struct Apu {
     /// A cartridge's expansion sound, already scaled to the mixer's range.
     expansion: f32,
     synth: Synth,
+    /// The IRQ output, [`Apu::irq`]: kept up to date wherever the flags or
+    /// the inhibit change (each such path ends in `schedule_units`), since
+    /// the CPU reads it every cycle. Derived, not stored.
+    irq_out: bool,
 }
 
 impl Default for Apu {
@@ -102,6 +106,7 @@ impl Apu {
             audio_enabled: true,
             expansion: 0.0,
             synth: Synth::new(timing.cpu_clock_hz()),
+            irq_out: false,
         }
     }
 
@@ -154,6 +159,7 @@ impl Apu {
             self.frame_counter.quiet_cycles().min(self.dmc.quiet_cycles())
         };
         self.next_unit_event = self.cycle + 1 + quiet;
+        self.irq_out = self.frame_counter.irq() || self.dmc.irq_flag;
     }
 
     #[inline(never)]
@@ -318,7 +324,9 @@ impl Apu {
     /// The APU's IRQ output: the frame counter's or the DMC's.
     #[inline(always)]
     pub fn irq(&self) -> bool {
-        self.frame_counter.irq() || self.dmc.irq_flag
+        #[cfg(test)]
+        assert_eq!(self.irq_out, self.frame_counter.irq() || self.dmc.irq_flag, "the IRQ output is current");
+        self.irq_out
     }
 
     /// $4015 read: channel status and both IRQ flags. Reading acknowledges
@@ -334,6 +342,7 @@ impl Apu {
                 self.count_quiet_cycles(self.cycle);
                 self.next_unit_event = self.cycle + 1;
             }
+            self.irq_out = self.frame_counter.irq() || self.dmc.irq_flag;
         }
         value
     }
@@ -405,6 +414,12 @@ impl Apu {
         self.length[ch].write_load(value);
     }
 
+    /// True when the DMC wants a byte read by DMA.
+    #[inline(always)]
+    pub fn dmc_wants_dma(&self) -> bool {
+        self.dmc.dma_address().is_some()
+    }
+
     /// The address the DMC wants read by DMA, if it wants a byte.
     #[inline]
     pub fn dmc_dma_address(&self) -> Option<u16> {
@@ -441,6 +456,7 @@ impl crate::state::Persist for Apu {
         self.persist_registers(s);
         if s.restoring() {
             self.outputs.2 = f32::NAN;
+            self.irq_out = self.frame_counter.irq() || self.dmc.irq_flag;
         }
     }
 }

@@ -213,6 +213,11 @@ pub struct Cartridge {
     /// The board can raise IRQs: every board with an IRQ counter watches the
     /// PPU bus or counts CPU cycles. (Cached: the CPU samples IRQ every cycle.)
     irq_capable: bool,
+    /// The board's IRQ output as of its last change ([`IRQ_LOW`] or
+    /// [`IRQ_HIGH`]), refreshed after every call that can change it; or
+    /// [`IRQ_ASK`] for a board that owns the PPU bus (MMC5), whose output
+    /// is asked for when sampled rather than after each of its fetches.
+    irq_state: u8,
     /// See [`Cartridge::set_ppu_line_start`] (not state: the bus sets it
     /// again after a restore).
     ppu_line_start: u64,
@@ -308,6 +313,7 @@ impl Cartridge {
             chr_log: Vec::new(),
             chr_log_on: false,
             irq_capable,
+            irq_state: if owns_ppu_bus { IRQ_ASK } else { IRQ_LOW },
             ppu_line_start: 0,
             watch_mask,
             watch_last: NO_ACCESS,
@@ -336,6 +342,7 @@ impl Cartridge {
     /// Puts the board back in its power-on state (keeps RAM contents).
     pub fn reset(&mut self) {
         self.board.reset(&mut self.map);
+        self.refresh_irq();
     }
 
     /// CPU read of $4020-$FFFF; `None` means nothing drove the bus (open bus).
@@ -364,7 +371,12 @@ impl Cartridge {
     #[cold]
     #[inline(never)]
     fn board_read_low(&mut self, addr: u16) -> Option<u8> {
-        if self.board.reads_low() { self.board.cpu_read_low(addr) } else { None }
+        if !self.board.reads_low() {
+            return None;
+        }
+        let value = self.board.cpu_read_low(addr);
+        self.refresh_irq();
+        value
     }
 
     /// Like [`Cartridge::cpu_read_bus`], without side effects.
@@ -379,6 +391,7 @@ impl Cartridge {
     #[inline]
     pub fn cpu_clock(&mut self) {
         self.board.cpu_clock(&mut self.map);
+        self.refresh_irq();
     }
 
     /// True when `cpu_clock` must be called every CPU cycle.
@@ -397,6 +410,7 @@ impl Cartridge {
     pub fn ppu_register_written(&mut self, addr: u16, value: u8) {
         if self.board.watches_ppu_registers() {
             self.board.ppu_register_write(addr, value);
+            self.refresh_irq();
         }
     }
 
@@ -418,6 +432,7 @@ impl Cartridge {
             };
             self.map.cpu_cycle = cpu_cycle;
             self.board.cpu_write(addr, value, &mut self.map);
+            self.refresh_irq();
         }
     }
 
@@ -470,6 +485,7 @@ impl Cartridge {
     fn tell_board(&mut self, addr: u16) {
         self.watch_last = addr & self.watch_mask;
         self.board.ppu_bus(addr, &mut self.map);
+        self.refresh_irq();
     }
 
     /// After a restore: the next access goes to the board whatever it is.
@@ -627,7 +643,22 @@ impl Cartridge {
     /// The board's IRQ output (level, active high here).
     #[inline(always)]
     pub fn irq(&self) -> bool {
-        self.irq_capable && self.board_irq()
+        let out = match self.irq_state {
+            IRQ_LOW => false,
+            IRQ_HIGH => true,
+            _ => self.board_irq(),
+        };
+        #[cfg(test)]
+        assert_eq!(out, self.irq_capable && self.board_irq(), "the board's IRQ output is current");
+        out
+    }
+
+    /// After a call that may have changed the board's IRQ output.
+    #[inline]
+    fn refresh_irq(&mut self) {
+        if self.irq_state != IRQ_ASK {
+            self.irq_state = if self.irq_capable && self.board.irq() { IRQ_HIGH } else { IRQ_LOW };
+        }
     }
 
     #[inline(never)]
@@ -732,6 +763,11 @@ impl crate::state::Persist for PrgTarget {
     }
 }
 
+/// [`Cartridge::irq_state`]'s values.
+const IRQ_LOW: u8 = 0;
+const IRQ_HIGH: u8 = 1;
+const IRQ_ASK: u8 = 2;
+
 /// RAM (PRG, CHR where it is RAM, VRAM), the bank tables and the board's
 /// registers. ROM is not state: a state belongs to one ROM.
 impl crate::state::Persist for Cartridge {
@@ -750,6 +786,7 @@ impl crate::state::Persist for Cartridge {
         // Restored RAM differs from what the save file holds.
         if s.restoring() {
             self.ram_dirty |= self.header.battery;
+            self.refresh_irq();
         }
     }
 }
