@@ -87,7 +87,7 @@ impl FrameCounter {
 
     /// The frame counter's IRQ output: the flag, unless inhibited. With
     /// interrupts inhibited the flag still rises for the sequence's first
-    /// two IRQ cycles (a $4015 read sees it) but the line stays high.
+    /// two IRQ cycles (a $4015 read sees it) but the line stays low.
     #[inline(always)]
     pub fn irq(&self) -> bool {
         self.irq_flag && !self.irq_inhibit
