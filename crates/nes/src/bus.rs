@@ -561,7 +561,7 @@ crate::state::persist_fields_as!(Bus, persist_fields {
 });
 
 /// The fields, then what later formats appended: the PPU's pending OAM
-/// row corruption (format 3).
+/// row corruption and read-buffer fill (format 3).
 impl crate::state::Persist for Bus {
     fn persist<S: crate::state::Stream>(&mut self, s: &mut S) {
         self.persist_fields(s);
