@@ -315,10 +315,11 @@ impl Bus {
         self.end_cycle(self.clock.write_setup);
     }
 
+    /// Reads of $2000-$5FFF, the ones [`Bus::read_fast`] leaves: registers,
+    /// open bus and the board's low registers.
     #[inline(never)]
     fn read_mem(&mut self, addr: u16) -> u8 {
         let value = match addr {
-            0x0000..=0x1FFF => self.ram[usize::from(addr & 0x07FF)],
             0x2000..=0x3FFF => {
                 self.sync_ppu();
                 let value = self.ppu.read_register(addr, &mut self.cart);

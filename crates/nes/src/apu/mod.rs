@@ -159,7 +159,7 @@ impl Apu {
             self.frame_counter.quiet_cycles().min(self.dmc.quiet_cycles())
         };
         self.next_unit_event = self.cycle + 1 + quiet;
-        self.irq_out = self.frame_counter.irq() || self.dmc.irq_flag;
+        self.irq_out = self.live_irq();
     }
 
     #[inline(never)]
@@ -325,8 +325,14 @@ impl Apu {
     #[inline(always)]
     pub fn irq(&self) -> bool {
         #[cfg(test)]
-        assert_eq!(self.irq_out, self.frame_counter.irq() || self.dmc.irq_flag, "the IRQ output is current");
+        assert_eq!(self.irq_out, self.live_irq(), "the IRQ output is current");
         self.irq_out
+    }
+
+    /// The IRQ output from the flags themselves (what `irq_out` caches).
+    #[inline]
+    fn live_irq(&self) -> bool {
+        self.frame_counter.irq() || self.dmc.irq_flag
     }
 
     /// $4015 read: channel status and both IRQ flags. Reading acknowledges
@@ -342,7 +348,7 @@ impl Apu {
                 self.count_quiet_cycles(self.cycle);
                 self.next_unit_event = self.cycle + 1;
             }
-            self.irq_out = self.frame_counter.irq() || self.dmc.irq_flag;
+            self.irq_out = self.live_irq();
         }
         value
     }
@@ -456,7 +462,7 @@ impl crate::state::Persist for Apu {
         self.persist_registers(s);
         if s.restoring() {
             self.outputs.2 = f32::NAN;
-            self.irq_out = self.frame_counter.irq() || self.dmc.irq_flag;
+            self.irq_out = self.live_irq();
         }
     }
 }

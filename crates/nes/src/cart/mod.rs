@@ -649,7 +649,7 @@ impl Cartridge {
             _ => self.board_irq(),
         };
         #[cfg(test)]
-        assert_eq!(out, self.irq_capable && self.board_irq(), "the board's IRQ output is current");
+        assert_eq!(out, self.live_irq(), "the board's IRQ output is current");
         out
     }
 
@@ -657,8 +657,14 @@ impl Cartridge {
     #[inline]
     fn refresh_irq(&mut self) {
         if self.irq_state != IRQ_ASK {
-            self.irq_state = if self.irq_capable && self.board.irq() { IRQ_HIGH } else { IRQ_LOW };
+            self.irq_state = if self.live_irq() { IRQ_HIGH } else { IRQ_LOW };
         }
+    }
+
+    /// The board's IRQ output asked of the board (what `irq_state` caches).
+    #[inline]
+    fn live_irq(&self) -> bool {
+        self.irq_capable && self.board.irq()
     }
 
     #[inline(never)]

@@ -70,6 +70,10 @@ impl Ppu {
             }
             7 => {
                 let addr = self.vram_addr & 0x3FFF;
+                // A fill still on its way leaves the buffer as it was: two
+                // reads on consecutive cycles both return the old byte, and
+                // only the second read's fetch lands.
+                self.settle_read_buffer();
                 let value = if addr >= 0x3F00 {
                     // Palette reads are not buffered; the buffer takes the
                     // nametable byte "underneath" the palette.
@@ -77,16 +81,11 @@ impl Ppu {
                     // (the cell keeps its colour: writes are unaffected).
                     let grey = if self.mask & MASK_GREYSCALE != 0 { 0x30 } else { 0x3F };
                     let colour = self.palette[palette::mirror(addr as u8 & 0x1F)] & grey;
-                    self.settle_read_buffer();
                     self.fill_read_buffer(cart.ppu_read(addr & 0x2FFF));
                     let value = (colour & 0x3F) | (self.decayed_latch() & 0xC0);
                     self.drive_latch(value, 0x3F);
                     value
                 } else {
-                    // A fill still on its way leaves the buffer as it was:
-                    // two reads on consecutive cycles both return the old
-                    // byte, and only the second read's fetch lands.
-                    self.settle_read_buffer();
                     let value = self.read_buffer;
                     self.fill_read_buffer(cart.ppu_read_for_cpu(addr));
                     self.drive_latch(value, 0xFF);

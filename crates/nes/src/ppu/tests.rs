@@ -7,6 +7,14 @@ fn setup() -> (Ppu, Cartridge) {
     (Ppu::new(), numbered_rom(0, 1, 0, 0)) // CHR RAM
 }
 
+/// A $2007 read `dots` dots from now.
+fn read_2007_after(ppu: &mut Ppu, cart: &mut Cartridge, dots: u16) -> u8 {
+    for _ in 0..dots {
+        ppu.tick(cart);
+    }
+    ppu.read_register(0x2007, cart)
+}
+
 fn run_to(ppu: &mut Ppu, cart: &mut Cartridge, scanline: u16, dot: u16) {
     while !(ppu.scanline == scanline && ppu.dot == dot) {
         ppu.tick(cart);
@@ -23,12 +31,7 @@ fn vram_read_is_buffered_except_palette() {
     ppu.write_register(0x2006, 0x21, &mut cart);
     ppu.write_register(0x2006, 0x00, &mut cart);
     // Reads a few CPU cycles apart, as instructions make them.
-    let read = |ppu: &mut Ppu, cart: &mut Cartridge| {
-        for _ in 0..12 {
-            ppu.tick(cart);
-        }
-        ppu.read_register(0x2007, cart)
-    };
+    let read = |ppu: &mut Ppu, cart: &mut Cartridge| read_2007_after(ppu, cart, 12);
     let first = read(&mut ppu, &mut cart);
     assert_ne!(first, 0xAB, "the first read returns the stale buffer");
     assert_eq!(read(&mut ppu, &mut cart), 0xAB);
@@ -294,12 +297,7 @@ fn a_2007_read_on_the_next_cpu_cycle_returns_the_old_buffer_byte() {
     let (mut ppu, mut cart) = setup();
     poke(&mut ppu, &mut cart, 0x2100, &[0x11, 0x22, 0x33, 0x44, 0x55]);
     run_to(&mut ppu, &mut cart, 245, 0);
-    let read_at = |ppu: &mut Ppu, cart: &mut Cartridge, gap: u16| {
-        for _ in 0..gap {
-            ppu.tick(cart);
-        }
-        ppu.read_register(0x2007, cart)
-    };
+    let read_at = read_2007_after;
     ppu.write_register(0x2006, 0x21, &mut cart);
     ppu.write_register(0x2006, 0x00, &mut cart);
     let _ = read_at(&mut ppu, &mut cart, 6); // primes the buffer with $11
